@@ -1,0 +1,356 @@
+"""The ``zora-db`` command: parse options, call the API, render, map errors to exit codes.
+
+Exit codes (documented in the README): 0 success, 1 unexpected error,
+2 usage error, 3 configuration, 4 connection, 5 revision, 6 compatibility
+layer missing, 7 migration failed, 8 backend unavailable, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from zora_db import __version__, migrations
+from zora_db.compat import BootstrapOutcome, bootstrap
+from zora_db.devdb import DevCluster
+from zora_db.errors import ConfigError, ZoraDbError
+from zora_db.migrations import MigrationSettings
+from zora_db.summary import summarize
+from zora_db.urls import redact, resolve_url
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+app = typer.Typer(
+    name="zora-db",
+    help="The Zora marketplace database: migrations, Supabase compatibility and tooling.\n\n"
+    "The database comes from --database-url, else ZORA_DATABASE_URL, else DATABASE_URL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+dev_app = typer.Typer(
+    help="The local development database (a persistent cluster under .zora/dev).",
+    no_args_is_help=True,
+)
+app.add_typer(dev_app, name="dev")
+
+
+@dataclass
+class _State:
+    verbose: bool = False
+    config_path: Path | None = None
+    database_url: str | None = None
+
+
+STATE = _State()
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", "-d",
+        help="PostgreSQL URL (postgres:// or postgresql://). "
+        "Default: $ZORA_DATABASE_URL, then $DATABASE_URL.",
+        show_default=False,
+    ),
+]
+Sql = Annotated[
+    bool, typer.Option("--sql", help="Print the SQL instead of running it (no database needed).")
+]
+LockTimeout = Annotated[
+    str, typer.Option(help="lock_timeout for each migration: give up rather than queue traffic.")
+]
+StatementTimeout = Annotated[str, typer.Option(help="statement_timeout for each migration.")]
+Wait = Annotated[
+    str, typer.Option("--wait", help="How long to wait for another runner's migration lock.")
+]
+_DEFAULTS = MigrationSettings()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"zora-db {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    database_url: DatabaseUrl = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks and more detail.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Alembic config file (default: the project's).",
+                     envvar="ZORA_DB_CONFIG"),
+    ] = None,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    STATE.verbose = verbose
+    STATE.config_path = config
+    STATE.database_url = database_url
+
+
+def _url(option: str | None) -> str:
+    """The command's --database-url, else the global one, else the environment."""
+    return resolve_url(option or STATE.database_url)
+
+
+def _say(message: str) -> None:
+    err.print(escape(message))
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+@app.command()
+def upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    database_url: DatabaseUrl = None,
+    sql: Sql = False,
+    lock_timeout: LockTimeout = _DEFAULTS.lock_timeout,
+    statement_timeout: StatementTimeout = _DEFAULTS.statement_timeout,
+    wait: Wait = _DEFAULTS.wait_timeout,
+) -> None:
+    """Apply migrations up to REVISION (default: head), each in its own transaction.
+
+    Holds an advisory lock for the whole run, so concurrent runners queue and
+    each migration is applied exactly once.
+    """
+    settings = MigrationSettings(lock_timeout, statement_timeout, wait)
+    if sql:
+        migrations.upgrade(None, revision, sql=True, config_path=STATE.config_path,
+                           settings=settings, output=sys.stdout)
+        return
+    url = _url(database_url)
+    _say(f"upgrading {redact(url)} to {revision}")
+    result = migrations.upgrade(
+        url, revision, config_path=STATE.config_path, settings=settings, progress=_say
+    )
+    _report_run(result)
+
+
+@app.command()
+def downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision ('base' reverts all; -1 one).")],
+    database_url: DatabaseUrl = None,
+    sql: Sql = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    lock_timeout: LockTimeout = _DEFAULTS.lock_timeout,
+    statement_timeout: StatementTimeout = _DEFAULTS.statement_timeout,
+    wait: Wait = _DEFAULTS.wait_timeout,
+) -> None:
+    """Revert migrations down to REVISION. Reverting drops data: asks first."""
+    settings = MigrationSettings(lock_timeout, statement_timeout, wait)
+    if sql:
+        migrations.downgrade(None, revision, sql=True, config_path=STATE.config_path,
+                             settings=settings, output=sys.stdout)
+        return
+    url = _url(database_url)
+    _confirm(f"downgrade {redact(url)} to {revision}? Reverted migrations may drop data", yes)
+    result = migrations.downgrade(
+        url, revision, config_path=STATE.config_path, settings=settings, progress=_say
+    )
+    _report_run(result)
+
+
+@app.command()
+def current(database_url: DatabaseUrl = None) -> None:
+    """Print the revision the database is at ('base' if never migrated)."""
+    revs = migrations.current(_url(database_url), config_path=STATE.config_path)
+    heads = {h.revision for h in migrations.heads(config_path=STATE.config_path)}
+    if not revs:
+        out.print("base")
+    for rev in revs:
+        out.print(f"{rev} (head)" if rev in heads else rev)
+
+
+@app.command()
+def history() -> None:
+    """List the migrations, newest first."""
+    for info in migrations.history(config_path=STATE.config_path):
+        head = " (head)" if info.is_head else ""
+        parent = ",".join(info.down_revisions) or "base"
+        out.print(escape(f"{parent} -> {info.revision}{head}: {info.message}"))
+
+
+@app.command()
+def heads() -> None:
+    """Print the head revision(s) of the migration history."""
+    for info in migrations.heads(config_path=STATE.config_path):
+        out.print(escape(f"{info.revision}: {info.message}"))
+
+
+@app.command()
+def stamp(
+    revision: Annotated[str, typer.Argument(help="Revision to record.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record REVISION as current without running migrations (for adopting a database)."""
+    result = migrations.stamp(_url(database_url), revision, config_path=STATE.config_path)
+    _say(f"stamped: {_revs(result.before)} -> {_revs(result.after)}")
+
+
+@app.command()
+def revision(
+    message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
+) -> None:
+    """Write a new, empty migration after the current head."""
+    path = migrations.new_revision(message, config_path=STATE.config_path)
+    out.print(str(path))
+
+
+def _report_run(result: migrations.RunResult) -> None:
+    if not result.applied:
+        _say(f"nothing to do: the database is at {_revs(result.after)}")
+    else:
+        count = len(result.applied)
+        noun = "migration" if count == 1 else "migrations"
+        _say(f"done: {count} {noun}, {_revs(result.before)} -> {_revs(result.after)}")
+
+
+def _revs(revs: tuple[str, ...]) -> str:
+    return ", ".join(revs) if revs else "base"
+
+
+# --------------------------------------------------------------------------- compatibility
+
+
+@app.command("bootstrap")
+def bootstrap_command(database_url: DatabaseUrl = None) -> None:
+    """Install the Supabase compatibility layer on vanilla PostgreSQL (idempotent).
+
+    Roles anon, authenticated, service_role and authenticator; schema auth with
+    auth.users, auth.uid(), auth.role(), auth.email(), auth.jwt(); schema
+    extensions; the empty supabase_realtime publication; Supabase's default
+    privileges. A real Supabase database is detected and left alone.
+    """
+    url = _url(database_url)
+    outcome = bootstrap(url)
+    if outcome is BootstrapOutcome.SUPABASE:
+        _say(f"{redact(url)} is a Supabase database: it has all of this already; nothing done")
+    else:
+        _say(f"Supabase compatibility layer installed in {redact(url)}")
+
+
+# --------------------------------------------------------------------------- dev
+
+
+@dev_app.command("start")
+def dev_start() -> None:
+    """Start the development database, creating it (with the Supabase layer) on first use."""
+    cluster = DevCluster()
+    first = not cluster.initialised
+    if first:
+        _say(f"creating the development database in {cluster.directory}")
+    url = cluster.start()
+    _say(f"development database running: {redact(url)}")
+    _say("next: zora-db --database-url \"$(zora-db dev url)\" upgrade")
+
+
+@dev_app.command("stop")
+def dev_stop() -> None:
+    """Stop the development database (its data stays)."""
+    _say("stopped" if DevCluster().stop() else "the development database was not running")
+
+
+@dev_app.command("url")
+def dev_url() -> None:
+    """Print the development database's URL (for DATABASE_URL=$(zora-db dev url))."""
+    out.print(DevCluster().url())
+
+
+@dev_app.command("status")
+def dev_status() -> None:
+    """Show whether it runs, and its revision, tables and realtime publication."""
+    status = DevCluster().status()
+    if not status.initialised:
+        out.print(f"not created ({status.directory}); run `zora-db dev start`")
+        raise typer.Exit(1)
+    out.print(f"directory:   {status.directory}")
+    out.print(f"url:         {redact(status.url or '')}")
+    if not status.running:
+        out.print("state:       stopped (run `zora-db dev start`)")
+        raise typer.Exit(1)
+    out.print("state:       running")
+    summary = summarize(status.url or "")
+    out.print(f"revision:    {_revs(summary.revision)}")
+    out.print(f"tables:      {len(summary.tables)} in public: {', '.join(summary.tables) or '-'}")
+    members = ", ".join(summary.publication) or "(empty)"
+    out.print(f"publication: supabase_realtime: {members}")
+
+
+@dev_app.command("reset")
+def dev_reset(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete the development database and create it afresh (all its data is lost)."""
+    cluster = DevCluster()
+    _confirm(f"delete everything in {cluster.directory}?", yes)
+    url = cluster.reset()
+    _say(f"development database recreated: {redact(url)}")
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise ConfigError(f"refusing to {question.rstrip('?')} without confirmation",
+                          hint="pass --yes")
+    if not typer.confirm(question, default=False):
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    # Turn SIGTERM into an exception so context managers (throwaway clusters,
+    # transactions) clean up as they do on Ctrl-C.
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns (and as a script exits with) the exit code."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        result = app(args=argv, standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except ZoraDbError as exc:
+        if STATE.verbose:
+            traceback.print_exc()
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        code = exc.exit_code
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:  # usage errors: Typer prints them as Click did
+        exc.show()  # type: ignore[attr-defined]
+        code = getattr(exc, "exit_code", 2)
+    except (KeyboardInterrupt, typer.Abort):
+        err.print("interrupted")
+        code = 130
+    except Exception as exc:
+        if STATE.verbose:
+            traceback.print_exc()
+        message = " ".join(str(exc).split())
+        err.print(
+            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(message)} "
+            "(rerun with -v for the traceback)"
+        )
+        code = 1
+    if argv is None:
+        sys.exit(code)
+    return code

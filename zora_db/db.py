@@ -1,0 +1,47 @@
+"""Opening connections, and turning the driver's failures into one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from zora_db.errors import ConnectionFailed
+from zora_db.urls import libpq_url, redact
+
+CONNECT_TIMEOUT_S = 10
+
+
+@contextmanager
+def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+    """A psycopg connection to ``url``, closed on exit."""
+    try:
+        conn = psycopg.connect(
+            libpq_url(url), autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S
+        )
+    except psycopg.OperationalError as exc:
+        raise connection_error(exc, url) from exc
+    with conn:
+        yield conn
+
+
+def connection_error(exc: BaseException, url: str) -> ConnectionFailed:
+    """A one-line, actionable error for a failed connection attempt."""
+    text = " ".join(str(exc).split())
+    reason = text.split(" failed: ", 1)[-1] if " failed: " in text else text
+    reason = reason.removeprefix("FATAL: ").strip()
+    lowered = reason.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        hint = "check the user name and password in the URL"
+    elif "does not exist" in lowered and "database" in lowered:
+        hint = "check the database name in the URL, or create the database"
+    elif "connection refused" in lowered or "no such file" in lowered:
+        hint = "is the server running? check host and port (local: `zora-db dev start`)"
+    elif "translate host name" in lowered or "name or service not known" in lowered:
+        hint = "check the host name in the URL"
+    elif "timeout" in lowered:
+        hint = "the server did not answer in time; check host, port and firewall"
+    else:
+        hint = "check the URL and that the server accepts connections"
+    return ConnectionFailed(f"cannot connect to {redact(url)}: {reason}", hint=hint)

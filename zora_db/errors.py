@@ -1,0 +1,57 @@
+"""User-facing errors. Each carries one line of what went wrong and what to do.
+
+The CLI prints ``str(error)`` and exits with ``error.exit_code``; the codes are
+documented in the README and must not change meaning.
+"""
+
+from __future__ import annotations
+
+
+class ZoraDbError(Exception):
+    """An error the user can fix; never shown with a traceback unless asked."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+class ConfigError(ZoraDbError):
+    """No database URL, a malformed one, or a bad option value."""
+
+    exit_code = 3
+
+
+class ConnectionFailed(ZoraDbError):
+    """The server could not be reached or refused our credentials."""
+
+    exit_code = 4
+
+
+class RevisionError(ZoraDbError):
+    """An unknown target revision, or a database stamped with one we do not know."""
+
+    exit_code = 5
+
+
+class CompatLayerMissing(ZoraDbError):
+    """A vanilla PostgreSQL without the Supabase compatibility layer."""
+
+    exit_code = 6
+
+
+class MigrationFailed(ZoraDbError):
+    """A migration raised; its transaction was rolled back."""
+
+    exit_code = 7
+
+
+class BackendUnavailable(ZoraDbError):
+    """No way to start the requested throwaway PostgreSQL on this machine."""
+
+    exit_code = 8

@@ -1,0 +1,401 @@
+"""Alembic, wired for CI: the programmatic API behind the migration commands.
+
+Every command builds one :class:`alembic.config.Config` from the project's
+``alembic.ini`` and hands our settings to ``alembic/env.py`` through
+``config.attributes``; ``env.py`` only calls :func:`run_env`. So ``zora-db
+upgrade`` and plain ``alembic upgrade head`` run the same code: the
+compatibility-layer check, the advisory lock, the timeouts and a transaction
+per migration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext, MigrationInfo
+from alembic.script import Script, ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from zora_db.compat import require_compat_layer
+from zora_db.db import connection_error
+from zora_db.errors import ConfigError, MigrationFailed, RevisionError, ZoraDbError
+from zora_db.urls import resolve_url, sqlalchemy_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "alembic.ini"
+
+# One advisory lock key for "migrating this database"; advisory locks are
+# scoped to the current database, so other databases on the server are free.
+LOCK_KEY = int.from_bytes(hashlib.sha256(b"zora-db:migrations").digest()[:8], "big", signed=True)
+_DURATION = re.compile(r"^\d+\s*(us|ms|s|min|h|d)?$")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MigrationSettings:
+    """Timeouts for a migration run (PostgreSQL durations: ``500ms``, ``5s``, ``2min``).
+
+    ``lock_timeout`` keeps a migration from queueing behind a long transaction
+    while holding up every query behind it; ``statement_timeout`` bounds one
+    statement; ``wait_timeout`` is how long to wait for another runner.
+    A migration that needs more sets ``SET LOCAL`` itself.
+    """
+
+    lock_timeout: str = "5s"
+    statement_timeout: str = "15min"
+    wait_timeout: str = "10min"
+
+    def __post_init__(self) -> None:
+        for name in ("lock_timeout", "statement_timeout", "wait_timeout"):
+            value = getattr(self, name)
+            if not _DURATION.match(value):
+                raise ConfigError(
+                    f"{name} {value!r} is not a duration",
+                    hint="use a number with a unit, like 500ms, 5s or 2min (0 disables)",
+                )
+
+    @classmethod
+    def from_x_arguments(cls, args: dict[str, str]) -> MigrationSettings:
+        """Settings from ``alembic -x lock_timeout=10s`` style arguments."""
+        known = {"lock_timeout", "statement_timeout", "wait_timeout"}
+        return cls(**{k: v for k, v in args.items() if k in known})
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    """One revision of the history, as ``history`` and ``heads`` show it."""
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    message: str
+    is_head: bool
+    path: Path
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What an upgrade, downgrade or stamp did."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    applied: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- config
+
+
+def alembic_config(
+    url: str | None = None,
+    *,
+    config_path: Path | None = None,
+    settings: MigrationSettings | None = None,
+    progress: Progress | None = None,
+    stdout: TextIO | None = None,
+) -> Config:
+    """The Alembic config every command uses; ``url`` is resolved if not given."""
+    path = Path(config_path or DEFAULT_CONFIG)
+    if not path.is_file():
+        raise ConfigError(
+            f"Alembic config {path} not found",
+            hint="run from a checkout of zora-db or pass --config PATH",
+        )
+    cfg = Config(str(path), stdout=stdout or sys.stdout)
+    cfg.attributes["configure_logger"] = False
+    cfg.attributes["zora.url"] = url
+    cfg.attributes["zora.settings"] = settings or MigrationSettings()
+    cfg.attributes["zora.progress"] = progress
+    return cfg
+
+
+def script_directory(config_path: Path | None = None) -> ScriptDirectory:
+    """The migration scripts of the project (or of ``config_path``)."""
+    return ScriptDirectory.from_config(alembic_config(config_path=config_path))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def upgrade(
+    url: str | None,
+    revision: str = "head",
+    *,
+    sql: bool = False,
+    config_path: Path | None = None,
+    settings: MigrationSettings | None = None,
+    progress: Progress | None = None,
+    output: TextIO | None = None,
+) -> RunResult:
+    """Upgrade the database to ``revision`` (or print the SQL with ``sql=True``)."""
+    return _run(
+        command.upgrade, url, revision, sql=sql, config_path=config_path,
+        settings=settings, progress=progress, output=output,
+    )
+
+
+def downgrade(
+    url: str | None,
+    revision: str,
+    *,
+    sql: bool = False,
+    config_path: Path | None = None,
+    settings: MigrationSettings | None = None,
+    progress: Progress | None = None,
+    output: TextIO | None = None,
+) -> RunResult:
+    """Downgrade the database to ``revision`` (``base`` removes every migration)."""
+    return _run(
+        command.downgrade, url, revision, sql=sql, config_path=config_path,
+        settings=settings, progress=progress, output=output,
+    )
+
+
+def stamp(url: str | None, revision: str, *, config_path: Path | None = None) -> RunResult:
+    """Record ``revision`` as current without running any migration."""
+    return _run(command.stamp, url, revision, sql=False, config_path=config_path)
+
+
+def current(url: str | None, *, config_path: Path | None = None) -> tuple[str, ...]:
+    """The revisions the database is stamped with (empty: never migrated)."""
+    resolved = resolve_url(url)
+    with _engine_connection(resolved) as conn:
+        return _database_heads(conn)
+
+
+def history(*, config_path: Path | None = None) -> list[RevisionInfo]:
+    """Every revision, newest first."""
+    scripts = script_directory(config_path)
+    return [_info(s) for s in scripts.walk_revisions()]
+
+
+def heads(*, config_path: Path | None = None) -> list[RevisionInfo]:
+    """The head revisions of the history (one, unless branches were left unmerged)."""
+    scripts = script_directory(config_path)
+    return [_info(s) for s in scripts.get_revisions("heads") if s is not None]
+
+
+def new_revision(message: str, *, config_path: Path | None = None) -> Path:
+    """Write an empty revision after the current head; its id is the next number."""
+    if not message.strip():
+        raise ConfigError("the revision message is empty", hint="pass -m 'what it changes'")
+    cfg = alembic_config(config_path=config_path)
+    scripts = ScriptDirectory.from_config(cfg)
+    if len(scripts.get_heads()) > 1:
+        raise RevisionError(
+            "the history has several heads",
+            hint="merge them first with `alembic merge heads`",
+        )
+    numbers = [int(s.revision) for s in scripts.walk_revisions() if s.revision.isdigit()]
+    rev_id = f"{max(numbers, default=0) + 1:04d}"
+    script = command.revision(cfg, message=message, rev_id=rev_id)
+    assert isinstance(script, Script)  # one script, since we asked for one head
+    return Path(script.path)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _run(
+    fn: Callable[..., Any],
+    url: str | None,
+    revision: str,
+    *,
+    sql: bool,
+    config_path: Path | None,
+    settings: MigrationSettings | None = None,
+    progress: Progress | None = None,
+    output: TextIO | None = None,
+) -> RunResult:
+    resolved = None if sql else resolve_url(url)
+    cfg = alembic_config(
+        resolved, config_path=config_path, settings=settings, progress=progress,
+        stdout=output,
+    )
+    cfg.attributes["zora.applied"] = applied = []
+    if sql and output is not None:
+        cfg.output_buffer = output
+    before = () if sql else current(resolved)
+    try:
+        fn(cfg, revision, sql=sql)
+    except CommandError as exc:
+        raise RevisionError(
+            _one_line(str(exc)), hint="see `zora-db history` for the known revisions"
+        ) from exc
+    after = () if sql else current(resolved)
+    return RunResult(before=before, after=after, applied=tuple(applied))
+
+
+def run_env(context: EnvironmentContext) -> None:
+    """The body of ``alembic/env.py``: run migrations offline or online."""
+    config = context.config
+    settings = config.attributes.get("zora.settings") or MigrationSettings.from_x_arguments(
+        context.get_x_argument(as_dictionary=True)
+    )
+    if context.is_offline_mode():
+        _run_offline(context, settings)
+        return
+    given: Connection | None = config.attributes.get("connection")  # pytest-alembic et al.
+    if given is not None:
+        _run_online(context, given, settings)
+        return
+    url = config.attributes.get("zora.url") or resolve_url(None)
+    with _engine_connection(url) as conn:
+        _run_online(context, conn, settings)
+
+
+def _run_offline(context: EnvironmentContext, settings: MigrationSettings) -> None:
+    context.configure(
+        url="postgresql+psycopg://",
+        literal_binds=True,
+        transaction_per_migration=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    # Values are validated durations (MigrationSettings), safe to inline.
+    context.execute(f"SET lock_timeout = '{settings.lock_timeout}'")
+    context.execute(f"SET statement_timeout = '{settings.statement_timeout}'")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_online(context: EnvironmentContext, conn: Connection, settings: MigrationSettings) -> None:
+    config = context.config
+    progress: Progress = config.attributes.get("zora.progress") or (lambda _msg: None)
+    applied: list[str] = config.attributes.setdefault("zora.applied", [])
+    # psycopg's own connection: the check runs before SQLAlchemy begins anything.
+    require_compat_layer(conn.connection.driver_connection)
+    with _migration_lock(conn, settings, progress):
+        _set(conn, "lock_timeout", settings.lock_timeout)
+        _set(conn, "statement_timeout", settings.statement_timeout)
+        _require_known_revisions(conn, context.script)
+        conn.commit()  # Alembic must find no transaction open, or it runs all in one
+
+        started = time.perf_counter()
+
+        def on_apply(*, step: MigrationInfo, **_: Any) -> None:
+            nonlocal started
+            # up_revision is the script that ran, in either direction.
+            label = ",".join(step.up_revision_ids)
+            doc = getattr(step.up_revision, "doc", "") or ""
+            verb = "applied" if step.is_upgrade else "reverted"
+            applied.append(label)
+            progress(f"{verb} {label} {doc} ({time.perf_counter() - started:.2f} s)")
+            started = time.perf_counter()
+
+        context.configure(
+            connection=conn,
+            transaction_per_migration=True,
+            on_version_apply=[on_apply],
+        )
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        except DBAPIError as exc:
+            conn.rollback()
+            raise _migration_failed(exc, conn, context) from exc
+
+
+@contextmanager
+def _migration_lock(conn: Connection, settings: MigrationSettings, progress: Progress) -> Iterator[None]:
+    """Hold the migration advisory lock of this database for the whole run.
+
+    A session-level lock, so it survives the commit after each migration; a
+    second runner waits here, then finds nothing left to do.
+    """
+    got = conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+    if not got:
+        progress("another migration run holds this database's lock; waiting for it to finish")
+        _set(conn, "lock_timeout", settings.wait_timeout)
+        try:
+            conn.execute(text("select pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        except DBAPIError as exc:
+            raise MigrationFailed(
+                f"gave up after waiting {settings.wait_timeout} for another migration run",
+                hint="check for a stuck `zora-db upgrade` (pg_locks, locktype advisory) "
+                "or raise --wait",
+            ) from exc
+    conn.commit()
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.invalidated:
+            conn.rollback()
+            conn.execute(text("select pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            conn.commit()
+
+
+def _set(conn: Connection, name: str, value: str) -> None:
+    conn.execute(text("select set_config(:n, :v, false)"), {"n": name, "v": value})
+
+
+def _require_known_revisions(conn: Connection, scripts: ScriptDirectory) -> None:
+    for rev in _database_heads(conn):
+        try:
+            scripts.get_revision(rev)
+        except CommandError as exc:
+            raise RevisionError(
+                f"the database is at revision {rev!r}, which this checkout does not know",
+                hint="update your checkout (git pull) to the code that migrated it; "
+                "nothing was changed",
+            ) from exc
+
+
+def _database_heads(conn: Connection) -> tuple[str, ...]:
+    heads = MigrationContext.configure(conn).get_current_heads()
+    conn.commit()
+    return tuple(heads)
+
+
+def _migration_failed(exc: DBAPIError, conn: Connection, context: EnvironmentContext) -> ZoraDbError:
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    primary = getattr(diag, "message_primary", None) or _one_line(str(orig))
+    sqlstate = getattr(orig, "sqlstate", None)
+    at = _database_heads(conn)
+    where = ", ".join(at) if at else "base (no migration applied)"
+    return MigrationFailed(
+        f"migration failed: {primary}" + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+        + f"; it was rolled back and the database is at revision {where}",
+        hint="fix the migration or the data it trips over, then run upgrade again",
+    )
+
+
+@contextmanager
+def _engine_connection(url: str) -> Iterator[Connection]:
+    engine = create_engine(sqlalchemy_url(url), poolclass=NullPool)
+    try:
+        try:
+            conn = engine.connect()
+        except DBAPIError as exc:
+            raise connection_error(exc.orig or exc, url) from exc
+        with conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def _info(script: Script) -> RevisionInfo:
+    return RevisionInfo(
+        revision=script.revision,
+        down_revisions=tuple(script._normalized_down_revisions),
+        message=script.doc,
+        is_head=script.is_head,
+        path=Path(script.path),
+    )
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

@@ -1,0 +1,40 @@
+"""A short account of a database: its revision, tables and realtime publication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zora_db.db import connect
+
+_SUMMARY_SQL = """
+select
+  coalesce((select array_agg(version_num order by version_num) from public.alembic_version),
+           '{}'::text[]),
+  coalesce((select array_agg(c.relname::text order by c.relname)
+            from pg_catalog.pg_class c
+            where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+              and c.relname <> 'alembic_version'), '{}'::text[]),
+  coalesce((select array_agg(format('%I.%I', schemaname, tablename) order by 1)
+            from pg_catalog.pg_publication_tables where pubname = 'supabase_realtime'), '{}'::text[])
+"""
+_NO_VERSION_TABLE_SQL = _SUMMARY_SQL.replace(
+    "(select array_agg(version_num order by version_num) from public.alembic_version)", "null"
+)
+
+
+@dataclass(frozen=True)
+class DatabaseSummary:
+    revision: tuple[str, ...]
+    tables: tuple[str, ...]
+    publication: tuple[str, ...]
+
+
+def summarize(url: str) -> DatabaseSummary:
+    """Revision, public tables and ``supabase_realtime`` members, in one round trip."""
+    with connect(url) as conn:
+        row = conn.execute("select to_regclass('public.alembic_version') is not null").fetchone()
+        versioned = bool(row and row[0])
+        result = conn.execute(_SUMMARY_SQL if versioned else _NO_VERSION_TABLE_SQL).fetchone()
+    assert result is not None
+    revision, tables, publication = result
+    return DatabaseSummary(tuple(revision), tuple(tables), tuple(publication))
