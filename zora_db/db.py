@@ -28,9 +28,12 @@ def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connectio
 
 def connection_error(exc: BaseException, url: str) -> ConnectionFailed:
     """A one-line, actionable error for a failed connection attempt."""
-    text = " ".join(str(exc).split())
-    reason = text.split(" failed: ", 1)[-1] if " failed: " in text else text
-    reason = reason.removeprefix("FATAL: ").strip()
+    # libpq's message: "connection to server at ... failed: REASON" plus its own
+    # hint lines, once per address tried; keep the last attempt's reason only.
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    failed = [ln for ln in lines if " failed: " in ln]
+    reason = failed[-1].split(" failed: ", 1)[1] if failed else (lines[0] if lines else repr(exc))
+    reason = reason.removeprefix("FATAL:").strip()
     lowered = reason.lower()
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         hint = "check the user name and password in the URL"

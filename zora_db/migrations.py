@@ -11,16 +11,16 @@ per migration.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
-import sys
 import time
+from argparse import Namespace
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, MigrationInfo
@@ -30,6 +30,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from alembic import command
 from zora_db.compat import require_compat_layer
 from zora_db.db import connection_error
 from zora_db.errors import ConfigError, MigrationFailed, RevisionError, ZoraDbError
@@ -114,7 +115,8 @@ def alembic_config(
             f"Alembic config {path} not found",
             hint="run from a checkout of zora-db or pass --config PATH",
         )
-    cfg = Config(str(path), stdout=stdout or sys.stdout)
+    # Alembic's own chatter ("Generating …") is not ours to print; --sql passes stdout.
+    cfg = Config(str(path), stdout=stdout or io.StringIO(), cmd_opts=Namespace(quiet=True))
     cfg.attributes["configure_logger"] = False
     cfg.attributes["zora.url"] = url
     cfg.attributes["zora.settings"] = settings or MigrationSettings()

@@ -114,7 +114,7 @@ class LocalCluster(Throwaway):
             self._process = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,  # a terminal's Ctrl-C reaches us, and we stop it
-                preexec_fn=die_with_parent(),  # noqa: PLW1509 - set after fork, before exec
+                preexec_fn=die_with_parent(),
                 **self.user.popen_kwargs(),
             )
         deadline = time.monotonic() + READY_TIMEOUT_S

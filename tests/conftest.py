@@ -1,0 +1,124 @@
+"""Fixtures: one throwaway server per session, one migrated template, a clone per test.
+
+Per-test isolation is ``CREATE DATABASE … TEMPLATE`` from a database migrated
+once, never re-running migrations for each test.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from zora_db import migrations
+from zora_db.compat import bootstrap
+from zora_db.throwaway import Throwaway, throwaway
+from zora_db.urls import parse
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+COMPAT_TEMPLATE = "zora_tpl_compat"  # bootstrapped, not migrated
+HEAD_TEMPLATE = "zora_tpl_head"  # bootstrapped and at head
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Throwaway]:
+    with throwaway() as srv:
+        compat_url = srv.create_database(COMPAT_TEMPLATE)
+        bootstrap(compat_url)
+        head_url = srv.create_database(HEAD_TEMPLATE, template=COMPAT_TEMPLATE)
+        migrations.upgrade(head_url)
+        yield srv
+
+
+def _clone(server: Throwaway, template: str | None) -> Iterator[str]:
+    url = server.create_database(template=template)
+    yield url
+    server.drop_database(database_name(url))
+
+
+@pytest.fixture
+def db_url(server: Throwaway) -> Iterator[str]:
+    """A database at head, with the compatibility layer: this test's alone."""
+    yield from _clone(server, HEAD_TEMPLATE)
+
+
+@pytest.fixture
+def compat_db_url(server: Throwaway) -> Iterator[str]:
+    """A database with the compatibility layer and no migration applied."""
+    yield from _clone(server, COMPAT_TEMPLATE)
+
+
+@pytest.fixture
+def vanilla_db_url(server: Throwaway) -> Iterator[str]:
+    """A plain PostgreSQL database, no compatibility layer."""
+    yield from _clone(server, None)
+
+
+def database_name(url: str) -> str:
+    name = parse(url).database
+    assert name
+    return name
+
+
+def query(url: str, sql: str, params: object = None) -> list[tuple[object, ...]]:
+    """Run one statement in its own transaction and return its rows."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        cur = conn.execute(sql, params)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+
+def scalar(url: str, sql: str, params: object = None) -> object:
+    rows = query(url, sql, params)
+    return rows[0][0] if rows else None
+
+
+@pytest.fixture
+def extra_migrations(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Add a migration on top of the project's head; returns the config to use.
+
+    The project's env.py and versions are used as they are; the extra
+    revision lives in a second version location in ``tmp_path``.
+    """
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    config = tmp_path / "alembic.ini"
+    config.write_text(
+        textwrap.dedent(f"""
+        [alembic]
+        script_location = {PROJECT_ROOT / "alembic"}
+        version_locations = {PROJECT_ROOT / "alembic" / "versions"}{os.pathsep}{versions}
+        path_separator = os
+        file_template = %%(rev)s_%%(slug)s
+        """)
+    )
+    head = migrations.heads()[0].revision
+
+    def add(revision: str, upgrade_sql: str, downgrade_sql: str = "select 1") -> Path:
+        existing = sorted(versions.glob("*.py"))
+        down = existing[-1].name.split("_")[0] if existing else head
+        (versions / f"{revision}_extra.py").write_text(
+            textwrap.dedent(f'''
+            """extra migration {revision} for a test"""
+            from alembic import op
+
+            revision = "{revision}"
+            down_revision = "{down}"
+            branch_labels = None
+            depends_on = None
+
+
+            def upgrade() -> None:
+                op.execute("""{upgrade_sql}""")
+
+
+            def downgrade() -> None:
+                op.execute("""{downgrade_sql}""")
+            ''')
+        )
+        return config
+
+    return add

@@ -1,0 +1,286 @@
+"""Alembic wiring: upgrade, downgrade, the lock, the timeouts and every failure mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.cli import process_cli, run_cli, spawn_cli
+from tests.conftest import PROJECT_ROOT, query, scalar
+from zora_db import migrations
+
+HEAD = migrations.heads()[0].revision
+AddMigration = Callable[..., Path]
+
+
+def _version(url: str) -> list[str]:
+    if not scalar(url, "select to_regclass('public.alembic_version') is not null"):
+        return []
+    return [r[0] for r in query(url, "select version_num from alembic_version")]  # type: ignore[misc]
+
+
+def _public_snapshot(url: str) -> list[tuple[object, ...]]:
+    """Every relation, schema and function we could have touched."""
+    return query(
+        url,
+        "select 'rel', relname::text from pg_class where relnamespace = 'public'::regnamespace "
+        "union all select 'schema', nspname::text from pg_namespace "
+        "union all select 'proc', oid::regprocedure::text from pg_proc "
+        "where pronamespace not in ('pg_catalog'::regnamespace, "
+        "'information_schema'::regnamespace) order by 1, 2",
+    )
+
+
+# --------------------------------------------------------------------------- happy paths
+
+
+def test_upgrade_to_head_then_nothing_to_do(compat_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    first = run_cli(capsys, "upgrade", "--database-url", compat_db_url)
+    assert first.code == 0, first.err
+    assert _version(compat_db_url) == [HEAD]
+    assert scalar(compat_db_url, "select to_regnamespace('private') is not null") is True
+    assert "applied 0001" in first.err
+
+    again = run_cli(capsys, "upgrade", "--database-url", compat_db_url)
+    assert again.code == 0
+    assert "nothing to do" in again.err
+    assert _version(compat_db_url) == [HEAD]
+
+
+def test_downgrade_to_base_removes_everything(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "downgrade", "base", "--yes", "--database-url", db_url)
+    assert result.code == 0, result.err
+    assert _version(db_url) == []
+    assert scalar(db_url, "select to_regnamespace('private')") is None
+
+
+def test_downgrade_refuses_without_confirmation_when_not_interactive(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli(capsys, "downgrade", "base", "--database-url", db_url)
+    assert result.code == 3
+    assert "--yes" in result.err
+    assert _version(db_url) == [HEAD]
+
+
+def test_current_history_heads(db_url: str, compat_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "current", "-d", db_url).out.strip() == f"{HEAD} (head)"
+    assert run_cli(capsys, "current", "-d", compat_db_url).out.strip() == "base"
+    history = run_cli(capsys, "history").out
+    assert "base -> 0001" in history and "(head)" in history
+    assert run_cli(capsys, "heads").out.startswith(f"{HEAD}: ")
+
+
+def test_global_database_url_option(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "--database-url", db_url, "current").out.strip() == f"{HEAD} (head)"
+
+
+def test_stamp_records_without_running(compat_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "stamp", HEAD, "-d", compat_db_url)
+    assert result.code == 0, result.err
+    assert _version(compat_db_url) == [HEAD]
+    assert scalar(compat_db_url, "select to_regnamespace('private')") is None
+
+
+def test_offline_sql_has_timeouts_and_a_transaction_per_migration(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = run_cli(capsys, "upgrade", "--sql", "--lock-timeout", "2s")
+    assert result.code == 0, result.err
+    sql = result.out
+    assert "SET lock_timeout = '2s'" in sql
+    assert "SET statement_timeout = '15min'" in sql
+    assert sql.count("BEGIN;") == sql.count("COMMIT;") == len(migrations.history())
+    assert "create schema private" in sql
+
+
+def test_plain_alembic_cli_uses_the_same_wiring(compat_db_url: str) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "alembic"), "-c", str(PROJECT_ROOT / "alembic.ini"),
+         "-x", "lock_timeout=3s", "upgrade", "head"],
+        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "DATABASE_URL": compat_db_url},
+        cwd=PROJECT_ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _version(compat_db_url) == [HEAD]
+
+
+def test_new_revision_is_numbered_after_head(tmp_path: Path, extra_migrations: AddMigration,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    config = extra_migrations("0002", "select 1")
+    result = run_cli(capsys, "--config", str(config), "revision", "-m", "add widgets")
+    assert result.code == 0, result.err
+    path = Path(result.out.strip())
+    assert path.name == "0003_add_widgets.py"
+    text = path.read_text()
+    assert 'down_revision: str | Sequence[str] | None = \'0002\'' in text
+    assert "def upgrade() -> None:" in text
+
+
+def test_empty_revision_message_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "revision", "-m", "  ")
+    assert result.code == 3
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_upgrade_without_compat_layer_says_run_bootstrap_and_changes_nothing(
+    vanilla_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _public_snapshot(vanilla_db_url)
+    result = run_cli(capsys, "upgrade", "-d", vanilla_db_url)
+    assert result.code == 6
+    assert "zora-db bootstrap" in result.err
+    assert _public_snapshot(vanilla_db_url) == before
+
+
+def test_unknown_target_revision(compat_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _public_snapshot(compat_db_url)
+    result = run_cli(capsys, "upgrade", "nosuchrev", "-d", compat_db_url)
+    assert result.code == 5
+    assert "nosuchrev" in result.err and "zora-db history" in result.err
+    assert _public_snapshot(compat_db_url) == before
+
+
+def test_database_stamped_with_an_unknown_revision(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query(db_url, "update alembic_version set version_num = 'f00dcafe'")
+    before = _public_snapshot(db_url)
+    result = run_cli(capsys, "upgrade", "-d", db_url)
+    assert result.code == 5
+    assert "f00dcafe" in result.err and "does not know" in result.err
+    assert _public_snapshot(db_url) == before
+    assert _version(db_url) == ["f00dcafe"]
+
+
+def test_failing_migration_is_rolled_back_and_a_rerun_completes(
+    db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra_migrations("0002", "create table public.widgets (id int primary key)")
+    config = extra_migrations(
+        "0003", "create table public.gadgets (id int); select 1 / (select count(*) from public.widgets)"
+    )
+    result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url)
+    assert result.code == 7
+    assert "division by zero" in result.err and "22012" in result.err
+    assert "at revision 0002" in result.err
+    assert _version(db_url) == ["0002"]  # 0002 committed, 0003 rolled back whole
+    assert scalar(db_url, "select to_regclass('public.gadgets')") is None
+
+    query(db_url, "insert into public.widgets values (1)")  # fix what it tripped over
+    rerun = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url)
+    assert rerun.code == 0, rerun.err
+    assert _version(db_url) == ["0003"]
+    assert scalar(db_url, "select to_regclass('public.gadgets')::text") == "gadgets"
+
+
+def test_lock_timeout_stops_a_migration_queued_behind_a_busy_table(
+    db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query(db_url, "create table public.busy (id int)")
+    config = extra_migrations("0002", "alter table public.busy add column note text")
+    with psycopg.connect(db_url) as holder:
+        holder.execute("lock table public.busy in access share mode")  # a long reader
+        started = time.monotonic()
+        result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url,
+                         "--lock-timeout", "200ms")
+        waited = time.monotonic() - started
+    assert result.code == 7
+    assert "lock timeout" in result.err and "55P03" in result.err
+    assert waited < 5  # it gave up instead of queueing the table's traffic
+    assert _version(db_url) == [HEAD]
+    assert scalar(db_url, "select count(*) from information_schema.columns "
+                  "where table_name = 'busy' and column_name = 'note'") == 0
+
+
+def test_statement_timeout_applies_to_migrations(
+    db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = extra_migrations("0002", "select pg_sleep(5)")
+    result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url,
+                     "--statement-timeout", "100ms")
+    assert result.code == 7
+    assert "statement timeout" in result.err and "57014" in result.err
+    assert _version(db_url) == [HEAD]
+
+
+def test_bad_timeout_value_is_a_usage_error(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "upgrade", "-d", db_url, "--lock-timeout", "soon")
+    assert result.code == 3
+    assert "lock_timeout" in result.err
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_concurrent_upgrades_apply_each_migration_exactly_once(
+    compat_db_url: str, extra_migrations: AddMigration
+) -> None:
+    # 0002 is slow and not idempotent: applied twice, CREATE TABLE would fail.
+    config = extra_migrations(
+        "0002", "create table public.applied_once (at timestamptz default now()); "
+        "select pg_sleep(1.5); insert into public.applied_once default values"
+    )
+    env = {"DATABASE_URL": compat_db_url, "ZORA_DB_CONFIG": str(config)}
+    first = spawn_cli("upgrade", env=env)
+    second = spawn_cli("upgrade", env=env)
+    outputs = [p.communicate(timeout=60) for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    errs = [err for _, err in outputs]
+    assert sum("applied 0002" in e for e in errs) == 1, errs
+    assert sum("nothing to do" in e for e in errs) == 1, errs
+    assert any("waiting" in e for e in errs), errs
+    assert _version(compat_db_url) == ["0002"]
+    assert scalar(compat_db_url, "select count(*) from public.applied_once") == 1
+
+
+def test_lock_wait_gives_up_after_wait_timeout(
+    db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = extra_migrations("0002", "create table public.never (id int)")
+    with psycopg.connect(db_url) as other_runner:
+        other_runner.execute("select pg_advisory_lock(%s)", [migrations.LOCK_KEY])
+        result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url,
+                         "--wait", "300ms")
+    assert result.code == 7
+    assert "another migration run" in result.err
+    assert scalar(db_url, "select to_regclass('public.never')") is None
+
+
+def test_the_lock_is_released_after_a_run(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "upgrade", "-d", db_url).code == 0
+    assert scalar(db_url, "select pg_try_advisory_lock(%s)", [migrations.LOCK_KEY]) is True
+
+
+def test_a_run_in_progress_holds_the_lock(
+    compat_db_url: str, extra_migrations: AddMigration
+) -> None:
+    config = extra_migrations("0002", "select pg_sleep(1)")
+    proc = spawn_cli("upgrade", env={"DATABASE_URL": compat_db_url, "ZORA_DB_CONFIG": str(config)})
+    seen = threading.Event()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and proc.poll() is None:
+        held = scalar(compat_db_url, "select count(*) from pg_locks where locktype = 'advisory' "
+                      "and granted and database = (select oid from pg_database "
+                      "where datname = current_database())")
+        if held:
+            seen.set()
+            break
+        time.sleep(0.02)
+    proc.communicate(timeout=30)
+    assert seen.is_set()
+    assert proc.returncode == 0
+
+
+def test_process_cli_smoke(db_url: str) -> None:
+    result = process_cli("current", "-d", db_url)
+    assert result.code == 0 and result.out.strip() == f"{HEAD} (head)"
