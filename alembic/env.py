@@ -3,7 +3,6 @@
 from logging.config import fileConfig
 
 from alembic import context
-
 from zora_db.migrations import run_env
 
 if context.config.config_file_name and context.config.attributes.get("configure_logger", True):

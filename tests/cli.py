@@ -33,7 +33,10 @@ def spawn_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen
     full_env.pop("ZORA_DATABASE_URL", None) if env is None else None
     return subprocess.Popen(
         [sys.executable, "-m", "zora_db", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=full_env,
     )
 
 

@@ -44,10 +44,18 @@ def test_bootstrap_installs_everything_and_is_idempotent(vanilla_db_url: str) ->
         )
     )
     assert roles == {
-        "anon": False, "authenticated": False, "service_role": True, "authenticator": False,
+        "anon": False,
+        "authenticated": False,
+        "service_role": True,
+        "authenticator": False,
     }
-    assert scalar(vanilla_db_url, "select count(*) from pg_publication_tables "
-                  "where pubname = 'supabase_realtime'") == 0
+    assert (
+        scalar(
+            vanilla_db_url,
+            "select count(*) from pg_publication_tables where pubname = 'supabase_realtime'",
+        )
+        == 0
+    )
     assert scalar(vanilla_db_url, "select to_regnamespace('extensions') is not null") is True
 
 
@@ -67,7 +75,8 @@ def test_auth_jwt_returns_all_claims(compat_db_url: str) -> None:
 
 def test_without_claims_auth_uid_is_null(compat_db_url: str) -> None:
     assert _as_user(compat_db_url, "select auth.uid(), auth.jwt()", None, role="anon") == (
-        None, None,
+        None,
+        None,
     )
 
 
@@ -76,15 +85,17 @@ def test_legacy_single_claim_setting_wins(compat_db_url: str) -> None:
     other = str(uuid.uuid4())
     with psycopg.connect(compat_db_url) as conn:
         conn.execute("select set_config('request.jwt.claim.sub', %s, true)", [other])
-        conn.execute("select set_config('request.jwt.claims', %s, true)",
-                     [json.dumps({"sub": USER_ID})])
+        conn.execute(
+            "select set_config('request.jwt.claims', %s, true)", [json.dumps({"sub": USER_ID})]
+        )
         assert conn.execute("select auth.uid()").fetchone() == (uuid.UUID(other),)
 
 
 def test_claims_are_transaction_local(compat_db_url: str) -> None:
     with psycopg.connect(compat_db_url) as conn:
-        conn.execute("select set_config('request.jwt.claims', %s, true)",
-                     [json.dumps({"sub": USER_ID})])
+        conn.execute(
+            "select set_config('request.jwt.claims', %s, true)", [json.dumps({"sub": USER_ID})]
+        )
         conn.commit()
         assert conn.execute("select auth.uid()").fetchone() == (None,)
 
@@ -114,5 +125,9 @@ def test_a_real_supabase_database_is_left_alone(vanilla_db_url: str) -> None:
 @pytest.mark.parametrize("role", ["anon", "authenticated"])
 def test_api_roles_cannot_write_auth_users(compat_db_url: str, role: str) -> None:
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        _as_user(compat_db_url, "insert into auth.users (email) values ('x@y.z') returning id",
-                 {"sub": USER_ID}, role=role)
+        _as_user(
+            compat_db_url,
+            "insert into auth.users (email) values ('x@y.z') returning id",
+            {"sub": USER_ID},
+            role=role,
+        )

@@ -34,7 +34,11 @@ def test_unreachable_server_is_exit_4() -> None:
     result = process_cli("upgrade", "-d", f"postgresql://u:p@127.0.0.1:{free_port()}/db")
     assert result.code == 4
     _one_line_no_traceback(result.err)
-    assert "Connection refused" in result.err and "accepting TCP/IP" not in result.err and "is the server running" in result.err
+    assert (
+        "Connection refused" in result.err
+        and "accepting TCP/IP" not in result.err
+        and "is the server running" in result.err
+    )
 
 
 def test_unknown_host_is_exit_4() -> None:

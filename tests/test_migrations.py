@@ -41,7 +41,9 @@ def _public_snapshot(url: str) -> list[tuple[object, ...]]:
 # --------------------------------------------------------------------------- happy paths
 
 
-def test_upgrade_to_head_then_nothing_to_do(compat_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_upgrade_to_head_then_nothing_to_do(
+    compat_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = run_cli(capsys, "upgrade", "--database-url", compat_db_url)
     assert first.code == 0, first.err
     assert _version(compat_db_url) == [HEAD]
@@ -54,7 +56,9 @@ def test_upgrade_to_head_then_nothing_to_do(compat_db_url: str, capsys: pytest.C
     assert _version(compat_db_url) == [HEAD]
 
 
-def test_downgrade_to_base_removes_everything(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_downgrade_to_base_removes_everything(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = run_cli(capsys, "downgrade", "base", "--yes", "--database-url", db_url)
     assert result.code == 0, result.err
     assert _version(db_url) == []
@@ -70,7 +74,9 @@ def test_downgrade_refuses_without_confirmation_when_not_interactive(
     assert _version(db_url) == [HEAD]
 
 
-def test_current_history_heads(db_url: str, compat_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_current_history_heads(
+    db_url: str, compat_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_cli(capsys, "current", "-d", db_url).out.strip() == f"{HEAD} (head)"
     assert run_cli(capsys, "current", "-d", compat_db_url).out.strip() == "base"
     history = run_cli(capsys, "history").out
@@ -82,7 +88,9 @@ def test_global_database_url_option(db_url: str, capsys: pytest.CaptureFixture[s
     assert run_cli(capsys, "--database-url", db_url, "current").out.strip() == f"{HEAD} (head)"
 
 
-def test_stamp_records_without_running(compat_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_stamp_records_without_running(
+    compat_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = run_cli(capsys, "stamp", HEAD, "-d", compat_db_url)
     assert result.code == 0, result.err
     assert _version(compat_db_url) == [HEAD]
@@ -103,24 +111,34 @@ def test_offline_sql_has_timeouts_and_a_transaction_per_migration(
 
 def test_plain_alembic_cli_uses_the_same_wiring(compat_db_url: str) -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "alembic"), "-c", str(PROJECT_ROOT / "alembic.ini"),
-         "-x", "lock_timeout=3s", "upgrade", "head"],
-        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "DATABASE_URL": compat_db_url},
+        [
+            str(Path(sys.executable).parent / "alembic"),
+            "-c",
+            str(PROJECT_ROOT / "alembic.ini"),
+            "-x",
+            "lock_timeout=3s",
+            "upgrade",
+            "head",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": compat_db_url},
         cwd=PROJECT_ROOT,
     )
     assert result.returncode == 0, result.stderr
     assert _version(compat_db_url) == [HEAD]
 
 
-def test_new_revision_is_numbered_after_head(tmp_path: Path, extra_migrations: AddMigration,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_revision_is_numbered_after_head(
+    tmp_path: Path, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = extra_migrations("0002", "select 1")
     result = run_cli(capsys, "--config", str(config), "revision", "-m", "add widgets")
     assert result.code == 0, result.err
     path = Path(result.out.strip())
     assert path.name == "0003_add_widgets.py"
     text = path.read_text()
-    assert 'down_revision: str | Sequence[str] | None = \'0002\'' in text
+    assert "down_revision: str | Sequence[str] | None = '0002'" in text
     assert "def upgrade() -> None:" in text
 
 
@@ -167,7 +185,8 @@ def test_failing_migration_is_rolled_back_and_a_rerun_completes(
 ) -> None:
     extra_migrations("0002", "create table public.widgets (id int primary key)")
     config = extra_migrations(
-        "0003", "create table public.gadgets (id int); select 1 / (select count(*) from public.widgets)"
+        "0003",
+        "create table public.gadgets (id int); select 1 / (select count(*) from public.widgets)",
     )
     result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url)
     assert result.code == 7
@@ -191,29 +210,39 @@ def test_lock_timeout_stops_a_migration_queued_behind_a_busy_table(
     with psycopg.connect(db_url) as holder:
         holder.execute("lock table public.busy in access share mode")  # a long reader
         started = time.monotonic()
-        result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url,
-                         "--lock-timeout", "200ms")
+        result = run_cli(
+            capsys, "--config", str(config), "upgrade", "-d", db_url, "--lock-timeout", "200ms"
+        )
         waited = time.monotonic() - started
     assert result.code == 7
     assert "lock timeout" in result.err and "55P03" in result.err
     assert waited < 5  # it gave up instead of queueing the table's traffic
     assert _version(db_url) == [HEAD]
-    assert scalar(db_url, "select count(*) from information_schema.columns "
-                  "where table_name = 'busy' and column_name = 'note'") == 0
+    assert (
+        scalar(
+            db_url,
+            "select count(*) from information_schema.columns "
+            "where table_name = 'busy' and column_name = 'note'",
+        )
+        == 0
+    )
 
 
 def test_statement_timeout_applies_to_migrations(
     db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = extra_migrations("0002", "select pg_sleep(5)")
-    result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url,
-                     "--statement-timeout", "100ms")
+    result = run_cli(
+        capsys, "--config", str(config), "upgrade", "-d", db_url, "--statement-timeout", "100ms"
+    )
     assert result.code == 7
     assert "statement timeout" in result.err and "57014" in result.err
     assert _version(db_url) == [HEAD]
 
 
-def test_bad_timeout_value_is_a_usage_error(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_timeout_value_is_a_usage_error(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = run_cli(capsys, "upgrade", "-d", db_url, "--lock-timeout", "soon")
     assert result.code == 3
     assert "lock_timeout" in result.err
@@ -227,8 +256,9 @@ def test_concurrent_upgrades_apply_each_migration_exactly_once(
 ) -> None:
     # 0002 is slow and not idempotent: applied twice, CREATE TABLE would fail.
     config = extra_migrations(
-        "0002", "create table public.applied_once (at timestamptz default now()); "
-        "select pg_sleep(1.5); insert into public.applied_once default values"
+        "0002",
+        "create table public.applied_once (at timestamptz default now()); "
+        "select pg_sleep(1.5); insert into public.applied_once default values",
     )
     env = {"DATABASE_URL": compat_db_url, "ZORA_DB_CONFIG": str(config)}
     first = spawn_cli("upgrade", env=env)
@@ -249,8 +279,9 @@ def test_lock_wait_gives_up_after_wait_timeout(
     config = extra_migrations("0002", "create table public.never (id int)")
     with psycopg.connect(db_url) as other_runner:
         other_runner.execute("select pg_advisory_lock(%s)", [migrations.LOCK_KEY])
-        result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url,
-                         "--wait", "300ms")
+        result = run_cli(
+            capsys, "--config", str(config), "upgrade", "-d", db_url, "--wait", "300ms"
+        )
     assert result.code == 7
     assert "another migration run" in result.err
     assert scalar(db_url, "select to_regclass('public.never')") is None
@@ -269,9 +300,12 @@ def test_a_run_in_progress_holds_the_lock(
     seen = threading.Event()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and proc.poll() is None:
-        held = scalar(compat_db_url, "select count(*) from pg_locks where locktype = 'advisory' "
-                      "and granted and database = (select oid from pg_database "
-                      "where datname = current_database())")
+        held = scalar(
+            compat_db_url,
+            "select count(*) from pg_locks where locktype = 'advisory' "
+            "and granted and database = (select oid from pg_database "
+            "where datname = current_database())",
+        )
         if held:
             seen.set()
             break

@@ -58,7 +58,8 @@ STATE = _State()
 DatabaseUrl = Annotated[
     str | None,
     typer.Option(
-        "--database-url", "-d",
+        "--database-url",
+        "-d",
         help="PostgreSQL URL (postgres:// or postgresql://). "
         "Default: $ZORA_DATABASE_URL, then $DATABASE_URL.",
         show_default=False,
@@ -91,8 +92,12 @@ def _main(
     ] = False,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Alembic config file (default: the project's).",
-                     envvar="ZORA_DB_CONFIG"),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Alembic config file (default: the project's).",
+            envvar="ZORA_DB_CONFIG",
+        ),
     ] = None,
     version: Annotated[
         bool | None,
@@ -132,8 +137,14 @@ def upgrade(
     """
     settings = MigrationSettings(lock_timeout, statement_timeout, wait)
     if sql:
-        migrations.upgrade(None, revision, sql=True, config_path=STATE.config_path,
-                           settings=settings, output=sys.stdout)
+        migrations.upgrade(
+            None,
+            revision,
+            sql=True,
+            config_path=STATE.config_path,
+            settings=settings,
+            output=sys.stdout,
+        )
         return
     url = _url(database_url)
     _say(f"upgrading {redact(url)} to {revision}")
@@ -156,8 +167,14 @@ def downgrade(
     """Revert migrations down to REVISION. Reverting drops data: asks first."""
     settings = MigrationSettings(lock_timeout, statement_timeout, wait)
     if sql:
-        migrations.downgrade(None, revision, sql=True, config_path=STATE.config_path,
-                             settings=settings, output=sys.stdout)
+        migrations.downgrade(
+            None,
+            revision,
+            sql=True,
+            config_path=STATE.config_path,
+            settings=settings,
+            output=sys.stdout,
+        )
         return
     url = _url(database_url)
     _confirm(f"downgrade {redact(url)} to {revision}? Reverted migrations may drop data", yes)
@@ -258,7 +275,7 @@ def dev_start() -> None:
         _say(f"creating the development database in {cluster.directory}")
     url = cluster.start()
     _say(f"development database running: {redact(url)}")
-    _say("next: zora-db --database-url \"$(zora-db dev url)\" upgrade")
+    _say('next: zora-db --database-url "$(zora-db dev url)" upgrade')
 
 
 @dev_app.command("stop")
@@ -308,8 +325,9 @@ def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise ConfigError(f"refusing to {question.rstrip('?')} without confirmation",
-                          hint="pass --yes")
+        raise ConfigError(
+            f"refusing to {question.rstrip('?')} without confirmation", hint="pass --yes"
+        )
     if not typer.confirm(question, default=False):
         raise typer.Exit(1)
 

@@ -40,7 +40,7 @@ def bootstrap(url: str) -> BootstrapOutcome:
     with connect(url) as conn:
         if is_supabase(conn):
             return BootstrapOutcome.SUPABASE
-        conn.execute(bootstrap_sql())  # type: ignore[arg-type]  # trusted, packaged SQL
+        conn.execute(bootstrap_sql())
         conn.commit()
     return BootstrapOutcome.INSTALLED
 
@@ -74,7 +74,6 @@ def require_compat_layer(conn: Any) -> None:
     missing = missing_pieces(conn)
     if missing:
         raise CompatLayerMissing(
-            "this database lacks the Supabase compatibility layer "
-            f"(missing: {', '.join(missing)})",
+            f"this database lacks the Supabase compatibility layer (missing: {', '.join(missing)})",
             hint="run `zora-db bootstrap` against it once (never needed on Supabase itself)",
         )

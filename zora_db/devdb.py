@@ -147,7 +147,9 @@ class DevCluster:
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [find_binaries() / "pg_ctl", args[0], "-D", str(self.data), *args[1:]],
-            capture_output=True, text=True, **server_user().popen_kwargs(),
+            capture_output=True,
+            text=True,
+            **server_user().popen_kwargs(),
         )
         if check and result.returncode != 0:
             detail = " ".join((result.stderr or result.stdout).split())[:300]

@@ -15,7 +15,7 @@ import io
 import re
 import time
 from argparse import Namespace
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,8 +144,14 @@ def upgrade(
 ) -> RunResult:
     """Upgrade the database to ``revision`` (or print the SQL with ``sql=True``)."""
     return _run(
-        command.upgrade, url, revision, sql=sql, config_path=config_path,
-        settings=settings, progress=progress, output=output,
+        command.upgrade,
+        url,
+        revision,
+        sql=sql,
+        config_path=config_path,
+        settings=settings,
+        progress=progress,
+        output=output,
     )
 
 
@@ -161,8 +167,14 @@ def downgrade(
 ) -> RunResult:
     """Downgrade the database to ``revision`` (``base`` removes every migration)."""
     return _run(
-        command.downgrade, url, revision, sql=sql, config_path=config_path,
-        settings=settings, progress=progress, output=output,
+        command.downgrade,
+        url,
+        revision,
+        sql=sql,
+        config_path=config_path,
+        settings=settings,
+        progress=progress,
+        output=output,
     )
 
 
@@ -224,10 +236,14 @@ def _run(
 ) -> RunResult:
     resolved = None if sql else resolve_url(url)
     cfg = alembic_config(
-        resolved, config_path=config_path, settings=settings, progress=progress,
+        resolved,
+        config_path=config_path,
+        settings=settings,
+        progress=progress,
         stdout=output,
     )
-    cfg.attributes["zora.applied"] = applied = []
+    applied: list[str] = []
+    cfg.attributes["zora.applied"] = applied
     if sql and output is not None:
         cfg.output_buffer = output
     before = () if sql else current(resolved)
@@ -287,7 +303,12 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
 
         started = time.perf_counter()
 
-        def on_apply(*, step: MigrationInfo, **_: Any) -> None:
+        def on_apply(
+            ctx: MigrationContext,
+            step: MigrationInfo,
+            heads: Collection[Any],
+            run_args: Mapping[str, Any],
+        ) -> None:
             nonlocal started
             # up_revision is the script that ran, in either direction.
             label = ",".join(step.up_revision_ids)
@@ -300,7 +321,7 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
         context.configure(
             connection=conn,
             transaction_per_migration=True,
-            on_version_apply=[on_apply],
+            on_version_apply=on_apply,
         )
         try:
             with context.begin_transaction():
@@ -311,7 +332,9 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
 
 
 @contextmanager
-def _migration_lock(conn: Connection, settings: MigrationSettings, progress: Progress) -> Iterator[None]:
+def _migration_lock(
+    conn: Connection, settings: MigrationSettings, progress: Progress
+) -> Iterator[None]:
     """Hold the migration advisory lock of this database for the whole run.
 
     A session-level lock, so it survives the commit after each migration; a
@@ -361,7 +384,9 @@ def _database_heads(conn: Connection) -> tuple[str, ...]:
     return tuple(heads)
 
 
-def _migration_failed(exc: DBAPIError, conn: Connection, context: EnvironmentContext) -> ZoraDbError:
+def _migration_failed(
+    exc: DBAPIError, conn: Connection, context: EnvironmentContext
+) -> ZoraDbError:
     orig = exc.orig
     diag = getattr(orig, "diag", None)
     primary = getattr(diag, "message_primary", None) or _one_line(str(orig))
@@ -369,7 +394,8 @@ def _migration_failed(exc: DBAPIError, conn: Connection, context: EnvironmentCon
     at = _database_heads(conn)
     where = ", ".join(at) if at else "base (no migration applied)"
     return MigrationFailed(
-        f"migration failed: {primary}" + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+        f"migration failed: {primary}"
+        + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
         + f"; it was rolled back and the database is at revision {where}",
         hint="fix the migration or the data it trips over, then run upgrade again",
     )

@@ -15,7 +15,8 @@ select
             where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
               and c.relname <> 'alembic_version'), '{}'::text[]),
   coalesce((select array_agg(format('%I.%I', schemaname, tablename) order by 1)
-            from pg_catalog.pg_publication_tables where pubname = 'supabase_realtime'), '{}'::text[])
+            from pg_catalog.pg_publication_tables
+            where pubname = 'supabase_realtime'), '{}'::text[])
 """
 _NO_VERSION_TABLE_SQL = _SUMMARY_SQL.replace(
     "(select array_agg(version_num order by version_num) from public.alembic_version)", "null"

@@ -126,7 +126,7 @@ def die_with_parent() -> Callable[[], None] | None:
     outlive us. It is set after the uid change (which would clear it).
     """
     libc_name = ctypes.util.find_library("c")
-    if not libc_name or not os.uname().sysname == "Linux":
+    if not libc_name or os.uname().sysname != "Linux":
         return None
     libc = ctypes.CDLL(libc_name, use_errno=True)
     pr_set_pdeathsig = 1

@@ -39,7 +39,11 @@ class DockerServer(Throwaway):
             from testcontainers.postgres import PostgresContainer
 
         container = PostgresContainer(
-            self.image, username="postgres", password="postgres", dbname="postgres", driver=None
+            self.image,
+            username="postgres",
+            password="postgres",  # noqa: S106 - a container nobody else reaches
+            dbname="postgres",
+            driver=None,
         ).with_command(
             "postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c wal_level=logical -c max_replication_slots=10 -c autovacuum=off"

@@ -35,8 +35,12 @@ from zora_db.throwaway.binaries import (
 
 SUPERUSER = "postgres"
 INITDB_ARGS = (
-    "--no-sync", "--encoding=UTF8", "--locale=C.UTF-8", f"--username={SUPERUSER}",
-    "--auth-local=trust", "--auth-host=scram-sha-256",
+    "--no-sync",
+    "--encoding=UTF8",
+    "--locale=C.UTF-8",
+    f"--username={SUPERUSER}",
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
 )
 # Durability off (the cluster is thrown away), logical decoding on (realtime
 # tests read the publication through replication slots).
@@ -105,14 +109,24 @@ class LocalCluster(Throwaway):
         """Start postgres; False if the port was taken meanwhile (try another)."""
         assert self.directory is not None and self.port is not None
         log_path = self.directory / "postgres.log"
-        args = [self.binaries / "postgres", "-D", str(data), "-p", str(self.port),
-                "-k", str(self.directory)]
+        args = [
+            self.binaries / "postgres",
+            "-D",
+            str(data),
+            "-p",
+            str(self.port),
+            "-k",
+            str(self.directory),
+        ]
         for name, value in THROWAWAY_SETTINGS.items():
             args += ["-c", f"{name}={value}"]
         with open(log_path, "ab") as log:
             self.user.own(log_path)
             self._process = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # a terminal's Ctrl-C reaches us, and we stop it
                 preexec_fn=die_with_parent(),
                 **self.user.popen_kwargs(),
@@ -205,7 +219,9 @@ def data_directory_template(binaries: PgBinaries, user: ServerUser) -> Path:
         user.own(pwfile)
         result = subprocess.run(
             [binaries / "initdb", "-D", str(build / "pgdata"), f"--pwfile={pwfile}", *INITDB_ARGS],
-            capture_output=True, text=True, **user.popen_kwargs(),
+            capture_output=True,
+            text=True,
+            **user.popen_kwargs(),
         )
         if result.returncode != 0:
             raise BackendUnavailable(
