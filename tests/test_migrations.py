@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -251,24 +250,43 @@ def test_bad_timeout_value_is_a_usage_error(
 # --------------------------------------------------------------------------- concurrency
 
 
+GATE = 424242  # an advisory lock the test holds to keep a migration mid-flight
+
+
+def _advisory_waiters(url: str) -> int:
+    return int(
+        scalar(url, "select count(*) from pg_locks where locktype = 'advisory' and not granted")
+        or 0
+    )
+
+
 def test_concurrent_upgrades_apply_each_migration_exactly_once(
     compat_db_url: str, extra_migrations: AddMigration
 ) -> None:
-    # 0002 is slow and not idempotent: applied twice, CREATE TABLE would fail.
+    # 0002 is not idempotent (applied twice, CREATE TABLE fails) and waits at a
+    # gate the test holds, so the two runners overlap for certain.
     config = extra_migrations(
         "0002",
         "create table public.applied_once (at timestamptz default now()); "
-        "select pg_sleep(1.5); insert into public.applied_once default values",
+        f"select pg_advisory_xact_lock({GATE}); "
+        "insert into public.applied_once default values",
     )
     env = {"DATABASE_URL": compat_db_url, "ZORA_DB_CONFIG": str(config)}
-    first = spawn_cli("upgrade", env=env)
-    second = spawn_cli("upgrade", env=env)
-    outputs = [p.communicate(timeout=60) for p in (first, second)]
-    assert [first.returncode, second.returncode] == [0, 0], outputs
+    with psycopg.connect(compat_db_url, autocommit=True) as gate:
+        gate.execute("select pg_advisory_lock(%s)", [GATE])
+        runners = [spawn_cli("upgrade", "--lock-timeout", "60s", env=env) for _ in range(2)]
+        deadline = time.monotonic() + 60
+        # One runner waits at the gate inside 0002, the other for the migration lock.
+        while _advisory_waiters(compat_db_url) < 2 and time.monotonic() < deadline:
+            assert all(r.poll() is None for r in runners), [r.communicate() for r in runners]
+            time.sleep(0.02)
+        assert _advisory_waiters(compat_db_url) == 2
+        gate.execute("select pg_advisory_unlock(%s)", [GATE])
+    outputs = [r.communicate(timeout=60) for r in runners]
+    assert [r.returncode for r in runners] == [0, 0], outputs
     errs = [err for _, err in outputs]
     assert sum("applied 0002" in e for e in errs) == 1, errs
-    assert sum("nothing to do" in e for e in errs) == 1, errs
-    assert any("waiting" in e for e in errs), errs
+    assert sum("waiting" in e and "nothing to do" in e for e in errs) == 1, errs
     assert _version(compat_db_url) == ["0002"]
     assert scalar(compat_db_url, "select count(*) from public.applied_once") == 1
 
@@ -292,27 +310,37 @@ def test_the_lock_is_released_after_a_run(db_url: str, capsys: pytest.CaptureFix
     assert scalar(db_url, "select pg_try_advisory_lock(%s)", [migrations.LOCK_KEY]) is True
 
 
+def _migration_lock_holders(url: str) -> int:
+    key = migrations.LOCK_KEY & (2**64 - 1)  # pg_locks shows a bigint key as two oids
+    return int(
+        scalar(
+            url,
+            "select count(*) from pg_locks where locktype = 'advisory' "
+            "and granted and objsubid = 1 and classid = %s and objid = %s",
+            [key >> 32, key & 0xFFFFFFFF],
+        )
+        or 0
+    )
+
+
 def test_a_run_in_progress_holds_the_lock(
     compat_db_url: str, extra_migrations: AddMigration
 ) -> None:
-    config = extra_migrations("0002", "select pg_sleep(1)")
-    proc = spawn_cli("upgrade", env={"DATABASE_URL": compat_db_url, "ZORA_DB_CONFIG": str(config)})
-    seen = threading.Event()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and proc.poll() is None:
-        held = scalar(
-            compat_db_url,
-            "select count(*) from pg_locks where locktype = 'advisory' "
-            "and granted and database = (select oid from pg_database "
-            "where datname = current_database())",
-        )
-        if held:
-            seen.set()
-            break
-        time.sleep(0.02)
-    proc.communicate(timeout=30)
-    assert seen.is_set()
-    assert proc.returncode == 0
+    config = extra_migrations("0002", f"select pg_advisory_xact_lock({GATE})")
+    env = {"DATABASE_URL": compat_db_url, "ZORA_DB_CONFIG": str(config)}
+    with psycopg.connect(compat_db_url, autocommit=True) as gate:
+        gate.execute("select pg_advisory_lock(%s)", [GATE])
+        assert _migration_lock_holders(compat_db_url) == 0
+        runner = spawn_cli("upgrade", "--lock-timeout", "60s", env=env)
+        deadline = time.monotonic() + 60
+        while _advisory_waiters(compat_db_url) < 1 and time.monotonic() < deadline:
+            assert runner.poll() is None, runner.communicate()
+            time.sleep(0.02)
+        assert _migration_lock_holders(compat_db_url) == 1  # held while 0002 runs
+        gate.execute("select pg_advisory_unlock(%s)", [GATE])
+    runner.communicate(timeout=60)
+    assert runner.returncode == 0
+    assert _migration_lock_holders(compat_db_url) == 0  # and released after
 
 
 def test_process_cli_smoke(db_url: str) -> None:

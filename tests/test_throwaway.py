@@ -68,9 +68,13 @@ def test_local_cluster_settings_and_cleanup() -> None:
         }
         assert scalar(url, "select current_setting('listen_addresses')") == "127.0.0.1"
         # logical decoding really works, not just the setting
-        query(url, "select pg_create_logical_replication_slot('t', 'test_decoding')")
-        query(url, "create table t (id int primary key)")
-        query(url, "insert into t values (1)")
+        with psycopg.connect(url, autocommit=True) as conn:
+            # With synchronous_commit off server-wide, a commit is decodable only
+            # after the WAL writer flushes; the writer asks for the flush itself.
+            conn.execute("set synchronous_commit = on")
+            conn.execute("select pg_create_logical_replication_slot('t', 'test_decoding')")
+            conn.execute("create table t (id int primary key)")
+            conn.execute("insert into t values (1)")
         changes = query(url, "select data from pg_logical_slot_get_changes('t', null, null)")
         assert any("INSERT" in str(c[0]) for c in changes)
         query(url, "select pg_drop_replication_slot('t')")

@@ -79,7 +79,7 @@ def runtime_root() -> Path:
     """
     if env := os.environ.get("ZORA_PG_TMPDIR"):
         return Path(env)
-    shm = Path("/dev/shm")
+    shm = Path("/dev/shm")  # noqa: S108 - private subdirectories, ownership checked
     if (
         shm.is_dir()
         and os.access(shm, os.W_OK | os.X_OK)
