@@ -13,7 +13,11 @@ import pytest
 from tests.cli import run_cli
 from tests.conftest import query, scalar
 from zora_db.devdb import DevCluster
+from zora_db.migrations import heads
 from zora_db.throwaway.local import free_port
+
+
+HEAD = heads()[0].revision
 
 
 @pytest.fixture
@@ -42,8 +46,8 @@ def test_dev_lifecycle(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     query(url, "create table public.keep_me (id int)")
     status = run_cli(capsys, "dev", "status")
     assert status.code == 0
-    assert "running" in status.out and "revision:    0001" in status.out
-    assert "keep_me" in status.out and "supabase_realtime: (empty)" in status.out
+    assert "running" in status.out and f"revision:    {HEAD}" in status.out
+    assert "keep_me" in status.out and "public.orders" in status.out
 
     assert run_cli(capsys, "dev", "start").code == 0  # already running: fine
     assert run_cli(capsys, "dev", "stop").code == 0

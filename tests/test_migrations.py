@@ -131,13 +131,13 @@ def test_plain_alembic_cli_uses_the_same_wiring(compat_db_url: str) -> None:
 def test_new_revision_is_numbered_after_head(
     tmp_path: Path, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = extra_migrations("0002", "select 1")
+    config = extra_migrations("9001", "select 1")
     result = run_cli(capsys, "--config", str(config), "revision", "-m", "add widgets")
     assert result.code == 0, result.err
     path = Path(result.out.strip())
-    assert path.name == "0003_add_widgets.py"
+    assert path.name == "9002_add_widgets.py"
     text = path.read_text()
-    assert "down_revision: str | Sequence[str] | None = '0002'" in text
+    assert "down_revision: str | Sequence[str] | None = '9001'" in text
     assert "def upgrade() -> None:" in text
 
 
@@ -182,22 +182,22 @@ def test_database_stamped_with_an_unknown_revision(
 def test_failing_migration_is_rolled_back_and_a_rerun_completes(
     db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    extra_migrations("0002", "create table public.widgets (id int primary key)")
+    extra_migrations("9001", "create table public.widgets (id int primary key)")
     config = extra_migrations(
-        "0003",
+        "9002",
         "create table public.gadgets (id int); select 1 / (select count(*) from public.widgets)",
     )
     result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url)
     assert result.code == 7
     assert "division by zero" in result.err and "22012" in result.err
-    assert "at revision 0002" in result.err
-    assert _version(db_url) == ["0002"]  # 0002 committed, 0003 rolled back whole
+    assert "at revision 9001" in result.err
+    assert _version(db_url) == ["9001"]  # 9001 committed, 9002 rolled back whole
     assert scalar(db_url, "select to_regclass('public.gadgets')") is None
 
     query(db_url, "insert into public.widgets values (1)")  # fix what it tripped over
     rerun = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url)
     assert rerun.code == 0, rerun.err
-    assert _version(db_url) == ["0003"]
+    assert _version(db_url) == ["9002"]
     assert scalar(db_url, "select to_regclass('public.gadgets')::text") == "gadgets"
 
 
@@ -205,7 +205,7 @@ def test_lock_timeout_stops_a_migration_queued_behind_a_busy_table(
     db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
 ) -> None:
     query(db_url, "create table public.busy (id int)")
-    config = extra_migrations("0002", "alter table public.busy add column note text")
+    config = extra_migrations("9001", "alter table public.busy add column note text")
     with psycopg.connect(db_url) as holder:
         holder.execute("lock table public.busy in access share mode")  # a long reader
         started = time.monotonic()
@@ -230,7 +230,7 @@ def test_lock_timeout_stops_a_migration_queued_behind_a_busy_table(
 def test_statement_timeout_applies_to_migrations(
     db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = extra_migrations("0002", "select pg_sleep(5)")
+    config = extra_migrations("9001", "select pg_sleep(5)")
     result = run_cli(
         capsys, "--config", str(config), "upgrade", "-d", db_url, "--statement-timeout", "100ms"
     )
@@ -263,10 +263,10 @@ def _advisory_waiters(url: str) -> int:
 def test_concurrent_upgrades_apply_each_migration_exactly_once(
     compat_db_url: str, extra_migrations: AddMigration
 ) -> None:
-    # 0002 is not idempotent (applied twice, CREATE TABLE fails) and waits at a
+    # 9001 is not idempotent (applied twice, CREATE TABLE fails) and waits at a
     # gate the test holds, so the two runners overlap for certain.
     config = extra_migrations(
-        "0002",
+        "9001",
         "create table public.applied_once (at timestamptz default now()); "
         f"select pg_advisory_xact_lock({GATE}); "
         "insert into public.applied_once default values",
@@ -276,7 +276,7 @@ def test_concurrent_upgrades_apply_each_migration_exactly_once(
         gate.execute("select pg_advisory_lock(%s)", [GATE])
         runners = [spawn_cli("upgrade", "--lock-timeout", "60s", env=env) for _ in range(2)]
         deadline = time.monotonic() + 60
-        # One runner waits at the gate inside 0002, the other for the migration lock.
+        # One runner waits at the gate inside 9001, the other for the migration lock.
         while _advisory_waiters(compat_db_url) < 2 and time.monotonic() < deadline:
             assert all(r.poll() is None for r in runners), [r.communicate() for r in runners]
             time.sleep(0.02)
@@ -285,16 +285,16 @@ def test_concurrent_upgrades_apply_each_migration_exactly_once(
     outputs = [r.communicate(timeout=60) for r in runners]
     assert [r.returncode for r in runners] == [0, 0], outputs
     errs = [err for _, err in outputs]
-    assert sum("applied 0002" in e for e in errs) == 1, errs
+    assert sum("applied 9001" in e for e in errs) == 1, errs
     assert sum("waiting" in e and "nothing to do" in e for e in errs) == 1, errs
-    assert _version(compat_db_url) == ["0002"]
+    assert _version(compat_db_url) == ["9001"]
     assert scalar(compat_db_url, "select count(*) from public.applied_once") == 1
 
 
 def test_lock_wait_gives_up_after_wait_timeout(
     db_url: str, extra_migrations: AddMigration, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = extra_migrations("0002", "create table public.never (id int)")
+    config = extra_migrations("9001", "create table public.never (id int)")
     with psycopg.connect(db_url) as other_runner:
         other_runner.execute("select pg_advisory_lock(%s)", [migrations.LOCK_KEY])
         result = run_cli(
@@ -326,7 +326,7 @@ def _migration_lock_holders(url: str) -> int:
 def test_a_run_in_progress_holds_the_lock(
     compat_db_url: str, extra_migrations: AddMigration
 ) -> None:
-    config = extra_migrations("0002", f"select pg_advisory_xact_lock({GATE})")
+    config = extra_migrations("9001", f"select pg_advisory_xact_lock({GATE})")
     env = {"DATABASE_URL": compat_db_url, "ZORA_DB_CONFIG": str(config)}
     with psycopg.connect(compat_db_url, autocommit=True) as gate:
         gate.execute("select pg_advisory_lock(%s)", [GATE])
@@ -336,7 +336,7 @@ def test_a_run_in_progress_holds_the_lock(
         while _advisory_waiters(compat_db_url) < 1 and time.monotonic() < deadline:
             assert runner.poll() is None, runner.communicate()
             time.sleep(0.02)
-        assert _migration_lock_holders(compat_db_url) == 1  # held while 0002 runs
+        assert _migration_lock_holders(compat_db_url) == 1  # held while 9001 runs
         gate.execute("select pg_advisory_unlock(%s)", [GATE])
     runner.communicate(timeout=60)
     assert runner.returncode == 0

@@ -187,7 +187,7 @@ def downgrade(
 @app.command()
 def current(database_url: DatabaseUrl = None) -> None:
     """Print the revision the database is at ('base' if never migrated)."""
-    revs = migrations.current(_url(database_url), config_path=STATE.config_path)
+    revs = migrations.current(_url(database_url))
     heads = {h.revision for h in migrations.heads(config_path=STATE.config_path)}
     if not revs:
         out.print("base")

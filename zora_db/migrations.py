@@ -183,7 +183,7 @@ def stamp(url: str | None, revision: str, *, config_path: Path | None = None) ->
     return _run(command.stamp, url, revision, sql=False, config_path=config_path)
 
 
-def current(url: str | None, *, config_path: Path | None = None) -> tuple[str, ...]:
+def current(url: str | None) -> tuple[str, ...]:
     """The revisions the database is stamped with (empty: never migrated)."""
     resolved = resolve_url(url)
     with _engine_connection(resolved) as conn:

@@ -14,7 +14,8 @@ select
             from pg_catalog.pg_class c
             where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
               and c.relname <> 'alembic_version'), '{}'::text[]),
-  coalesce((select array_agg(format('%I.%I', schemaname, tablename) order by 1)
+  coalesce((select array_agg(format('%I.%I', schemaname, tablename)
+                            order by schemaname, tablename)
             from pg_catalog.pg_publication_tables
             where pubname = 'supabase_realtime'), '{}'::text[])
 """
