@@ -13,10 +13,11 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-## Local development PostgreSQL with the Supabase layer, migrated to head.
+## Local development PostgreSQL with the Supabase layer, migrated to head, demo data loaded.
 demo: $(STAMP)
 	$(BIN)/zora-db dev start
 	$(BIN)/zora-db --database-url "$$($(BIN)/zora-db dev url)" upgrade
+	$(BIN)/zora-db --database-url "$$($(BIN)/zora-db dev url)" seed
 	$(BIN)/zora-db dev status
 
 ## The whole suite, against throwaway PostgreSQL.

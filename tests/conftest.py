@@ -6,22 +6,27 @@ once, never re-running migrations for each test.
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from zora_db import migrations
 from zora_db.compat import bootstrap
+from zora_db.seed import seed
 from zora_db.throwaway import Throwaway, throwaway
 from zora_db.urls import parse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPAT_TEMPLATE = "zora_tpl_compat"  # bootstrapped, not migrated
 HEAD_TEMPLATE = "zora_tpl_head"  # bootstrapped and at head
+SEEDED_TEMPLATE = "zora_tpl_seeded"  # at head with the demo data
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +36,8 @@ def server() -> Iterator[Throwaway]:
         bootstrap(compat_url)
         head_url = srv.create_database(HEAD_TEMPLATE, template=COMPAT_TEMPLATE)
         migrations.upgrade(head_url)
+        seeded_url = srv.create_database(SEEDED_TEMPLATE, template=HEAD_TEMPLATE)
+        seed(seeded_url)
         yield srv
 
 
@@ -47,6 +54,12 @@ def db_url(server: Throwaway) -> Iterator[str]:
 
 
 @pytest.fixture
+def seeded_db_url(server: Throwaway) -> Iterator[str]:
+    """A database at head with the demo data set (``zora_db.seed``)."""
+    yield from _clone(server, SEEDED_TEMPLATE)
+
+
+@pytest.fixture
 def compat_db_url(server: Throwaway) -> Iterator[str]:
     """A database with the compatibility layer and no migration applied."""
     yield from _clone(server, COMPAT_TEMPLATE)
@@ -56,6 +69,23 @@ def compat_db_url(server: Throwaway) -> Iterator[str]:
 def vanilla_db_url(server: Throwaway) -> Iterator[str]:
     """A plain PostgreSQL database, no compatibility layer."""
     yield from _clone(server, None)
+
+
+@contextmanager
+def acting_as(
+    url: str, user: object | None, role: str = "authenticated"
+) -> Iterator[psycopg.Connection]:
+    """A transaction in which the caller is ``user`` (PostgREST's way: role and JWT claims).
+
+    ``role=None`` keeps the superuser but sets the claims (so auth.uid() works
+    without row level security getting in the way). Committed on success.
+    """
+    with psycopg.connect(url) as conn:
+        if role:
+            conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+        claims = {"sub": str(user), "role": role or "authenticated"} if user else {}
+        conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        yield conn
 
 
 def database_name(url: str) -> str:

@@ -24,6 +24,7 @@ from zora_db.compat import BootstrapOutcome, bootstrap
 from zora_db.devdb import DevCluster
 from zora_db.errors import ConfigError, ZoraDbError
 from zora_db.migrations import MigrationSettings
+from zora_db.seed import seed
 from zora_db.summary import summarize
 from zora_db.urls import redact, resolve_url
 
@@ -261,6 +262,20 @@ def bootstrap_command(database_url: DatabaseUrl = None) -> None:
         _say(f"{redact(url)} is a Supabase database: it has all of this already; nothing done")
     else:
         _say(f"Supabase compatibility layer installed in {redact(url)}")
+
+
+@app.command("seed")
+def seed_command(database_url: DatabaseUrl = None) -> None:
+    """Load the demo data set (London shops, customers, orders in every state), once.
+
+    Goes through the apps' rules: users via auth.users, orders via
+    create_order, statuses along the allowed transitions, triggers on.
+    """
+    url = _url(database_url)
+    result = seed(url)
+    verb = "seeded" if result.created else "already seeded, nothing changed"
+    counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
+    _say(f"{verb}: {counts}")
 
 
 # --------------------------------------------------------------------------- dev

@@ -130,7 +130,7 @@ def upgrade() -> None:
         select v.id, v.shop_name, v.description, v.logo_url, v.address_line, v.city,
                v.latitude, v.longitude, v.rating, v.review_count, v.delivery_fee::numeric,
                -- great-circle distance from the chord between the two points
-               2 * 6371.0088 * pg_catalog.asin(pg_catalog.least(1.0,
+               2 * 6371.0088 * pg_catalog.asin(least(1.0::double precision,
                  (private.earth_point(v.latitude, v.longitude) operator(extensions.<->) center)
                  / (2 * 6371.0088))) as distance_km
           from public.vendors v
