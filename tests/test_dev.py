@@ -16,7 +16,6 @@ from zora_db.devdb import DevCluster
 from zora_db.migrations import heads
 from zora_db.throwaway.local import free_port
 
-
 HEAD = heads()[0].revision
 
 

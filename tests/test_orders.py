@@ -26,8 +26,9 @@ EGGS = seed_id("product:shoreditch-grocer:Free-range eggs x6")
 def _place(url: str, vendor: UUID, items: list[tuple[UUID, int]], user: UUID = ALICE) -> UUID:
     payload = json.dumps([{"product_id": str(p), "quantity": q} for p, q in items])
     with acting_as(url, user) as conn:
-        row = conn.execute("select id from public.create_order(%s, %s::jsonb)",
-                           [vendor, payload]).fetchone()
+        row = conn.execute(
+            "select id from public.create_order(%s, %s::jsonb)", [vendor, payload]
+        ).fetchone()
     assert row is not None
     return UUID(str(row[0]))
 
@@ -52,19 +53,27 @@ def test_create_order_prices_everything_from_the_database(seeded_db_url: str) ->
     order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 2), (BUN, 3)])
     order = _order(seeded_db_url, order_id)
     assert order["user_id"] == ALICE and order["status"] == "pending"
-    assert order["subtotal"] == Decimal("17.40")  # 2 × 4.50 + 3 × 2.80
+    assert order["subtotal"] == Decimal("17.40")  # 2 x 4.50 + 3 x 2.80
     assert order["delivery_fee"] == Decimal("2.50")  # the vendor's
     assert order["total"] == Decimal("19.90")
-    items = query(seeded_db_url, "select product_name, unit_price, line_total from "
-                  "public.order_items where order_id = %s order by product_name", [order_id])
-    assert items == [("Cinnamon bun", Decimal("2.80"), Decimal("8.40")),
-                     ("Sourdough loaf", Decimal("4.50"), Decimal("9.00"))]
+    items = query(
+        seeded_db_url,
+        "select product_name, unit_price, line_total from "
+        "public.order_items where order_id = %s order by product_name",
+        [order_id],
+    )
+    assert items == [
+        ("Cinnamon bun", Decimal("2.80"), Decimal("8.40")),
+        ("Sourdough loaf", Decimal("4.50"), Decimal("9.00")),
+    ]
 
 
 def test_a_client_supplied_total_is_rejected(seeded_db_url: str) -> None:
     with pytest.raises(psycopg.errors.GeneratedAlways), acting_as(seeded_db_url, ALICE) as conn:
-        conn.execute("insert into public.orders (user_id, vendor_id, total) "
-                     "values (%s, %s, 0.01)", [ALICE, CAMDEN])
+        conn.execute(
+            "insert into public.orders (user_id, vendor_id, total) values (%s, %s, 0.01)",
+            [ALICE, CAMDEN],
+        )
     assert scalar(seeded_db_url, "select count(*) from public.orders where total = 0.01") == 0
 
 
@@ -72,33 +81,50 @@ def test_client_supplied_prices_and_fees_are_overwritten(seeded_db_url: str) -> 
     with acting_as(seeded_db_url, ALICE) as conn:
         row = conn.execute(
             "insert into public.orders (user_id, vendor_id, subtotal, delivery_fee, currency) "
-            "values (%s, %s, 0, 0, 'USD') returning id", [ALICE, CAMDEN]).fetchone()
+            "values (%s, %s, 0, 0, 'USD') returning id",
+            [ALICE, CAMDEN],
+        ).fetchone()
         assert row is not None
-        conn.execute("insert into public.order_items (order_id, product_id, quantity, "
-                     "unit_price, product_name) values (%s, %s, 10, 0.01, 'free bread')",
-                     [row[0], SOURDOUGH])
+        conn.execute(
+            "insert into public.order_items (order_id, product_id, quantity, "
+            "unit_price, product_name) values (%s, %s, 10, 0.01, 'free bread')",
+            [row[0], SOURDOUGH],
+        )
     order = _order(seeded_db_url, row[0])
     assert (order["subtotal"], order["delivery_fee"], order["currency"]) == (
-        Decimal("45.00"), Decimal("2.50"), "GBP")
-    assert query(seeded_db_url, "select unit_price, product_name from public.order_items "
-                 "where order_id = %s", [row[0]]) == [(Decimal("4.50"), "Sourdough loaf")]
+        Decimal("45.00"),
+        Decimal("2.50"),
+        "GBP",
+    )
+    assert query(
+        seeded_db_url,
+        "select unit_price, product_name from public.order_items where order_id = %s",
+        [row[0]],
+    ) == [(Decimal("4.50"), "Sourdough loaf")]
 
 
 def test_subtotal_follows_item_updates_and_deletes(seeded_db_url: str) -> None:
     order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1), (BUN, 1)])
-    query(seeded_db_url, "update public.order_items set quantity = 4 "
-          "where order_id = %s and product_id = %s", [order_id, BUN])
+    query(
+        seeded_db_url,
+        "update public.order_items set quantity = 4 where order_id = %s and product_id = %s",
+        [order_id, BUN],
+    )
     assert _order(seeded_db_url, order_id)["subtotal"] == Decimal("15.70")
-    query(seeded_db_url, "delete from public.order_items where order_id = %s "
-          "and product_id = %s", [order_id, SOURDOUGH])
+    query(
+        seeded_db_url,
+        "delete from public.order_items where order_id = %s and product_id = %s",
+        [order_id, SOURDOUGH],
+    )
     assert _order(seeded_db_url, order_id)["subtotal"] == Decimal("11.20")
 
 
 def test_price_changes_do_not_touch_placed_orders(seeded_db_url: str) -> None:
     order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1)])
     query(seeded_db_url, "update public.products set price = 99 where id = %s", [SOURDOUGH])
-    query(seeded_db_url, "update public.orders set notes = 'ring the bell' where id = %s",
-          [order_id])
+    query(
+        seeded_db_url, "update public.orders set notes = 'ring the bell' where id = %s", [order_id]
+    )
     assert _order(seeded_db_url, order_id)["subtotal"] == Decimal("4.50")
 
 
@@ -147,23 +173,40 @@ def test_items_are_frozen_once_the_order_is_confirmed(seeded_db_url: str) -> Non
 
 def test_new_order_notifies_the_vendor_with_the_real_total(seeded_db_url: str) -> None:
     order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 2)])
-    rows = query(seeded_db_url, "select user_id, type::text, title, description, action_url "
-                 "from public.notifications where data ->> 'order_id' = %s and type = 'order'",
-                 [str(order_id)])
-    assert rows == [(CAMDEN_OWNER, "order", "New Order Received!",
-                     "You have received a new order worth £11.50", f"/orders/{order_id}")]
-    history = query(seeded_db_url, "select from_status, to_status::text, changed_by from "
-                    "public.order_status_history where order_id = %s", [order_id])
+    rows = query(
+        seeded_db_url,
+        "select user_id, type::text, title, description, action_url "
+        "from public.notifications where data ->> 'order_id' = %s and type = 'order'",
+        [str(order_id)],
+    )
+    assert rows == [
+        (
+            CAMDEN_OWNER,
+            "order",
+            "New Order Received!",
+            "You have received a new order worth £11.50",
+            f"/orders/{order_id}",
+        )
+    ]
+    history = query(
+        seeded_db_url,
+        "select from_status, to_status::text, changed_by from "
+        "public.order_status_history where order_id = %s",
+        [order_id],
+    )
     assert history == [(None, "pending", ALICE)]
 
 
 def test_a_rolled_back_order_notifies_nobody(seeded_db_url: str) -> None:
     before = scalar(seeded_db_url, "select count(*) from public.notifications")
     with psycopg.connect(seeded_db_url) as conn:
-        conn.execute("select set_config('request.jwt.claims', %s, true)",
-                     [json.dumps({"sub": str(ALICE)})])
-        conn.execute("select public.create_order(%s, %s::jsonb)",
-                     [CAMDEN, json.dumps([{"product_id": str(BUN), "quantity": 1}])])
+        conn.execute(
+            "select set_config('request.jwt.claims', %s, true)", [json.dumps({"sub": str(ALICE)})]
+        )
+        conn.execute(
+            "select public.create_order(%s, %s::jsonb)",
+            [CAMDEN, json.dumps([{"product_id": str(BUN), "quantity": 1}])],
+        )
         conn.rollback()
     assert scalar(seeded_db_url, "select count(*) from public.notifications") == before
 
@@ -176,18 +219,29 @@ def test_the_full_life_cycle_records_history_and_tells_the_customer(seeded_db_ur
     path = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered", "refunded"]
     for status in path:
         _set_status(seeded_db_url, order_id, status)
-    history = query(seeded_db_url, "select from_status::text, to_status::text, changed_by "
-                    "from public.order_status_history where order_id = %s order by id",
-                    [order_id])
+    history = query(
+        seeded_db_url,
+        "select from_status::text, to_status::text, changed_by "
+        "from public.order_status_history where order_id = %s order by id",
+        [order_id],
+    )
     assert history == [(None, "pending", ALICE)] + [
         (a, b, CAMDEN_OWNER) for a, b in zip(["pending", *path], path, strict=False)
     ]
-    told = query(seeded_db_url, "select title from public.notifications where user_id = %s "
-                 "and type = 'order_status' and data ->> 'order_id' = %s order by "
-                 "array_position(%s::text[], data ->> 'to')", [ALICE, str(order_id), path])
+    told = query(
+        seeded_db_url,
+        "select title from public.notifications where user_id = %s "
+        "and type = 'order_status' and data ->> 'order_id' = %s order by "
+        "array_position(%s::text[], data ->> 'to')",
+        [ALICE, str(order_id), path],
+    )
     assert [t for (t,) in told] == [
-        "Order confirmed", "Your order is being prepared", "Your order is ready",
-        "Your order is on its way", "Order delivered", "Order refunded",
+        "Order confirmed",
+        "Your order is being prepared",
+        "Your order is ready",
+        "Your order is on its way",
+        "Order delivered",
+        "Order refunded",
     ]
 
 
@@ -216,53 +270,93 @@ def test_invalid_transitions_are_rejected(
     assert f"from {current} to {forbidden}" in str(info.value)
     assert _order(seeded_db_url, order_id)["status"] == current
     assert scalar(seeded_db_url, "select count(*) from public.order_status_history") == (
-        history_before)
+        history_before
+    )
 
 
 def test_a_new_order_cannot_start_past_pending(seeded_db_url: str) -> None:
     with pytest.raises(psycopg.Error) as info, acting_as(seeded_db_url, ALICE, None) as conn:
-        conn.execute("insert into public.orders (user_id, vendor_id, status) "
-                     "values (%s, %s, 'delivered')", [ALICE, CAMDEN])
+        conn.execute(
+            "insert into public.orders (user_id, vendor_id, status) values (%s, %s, 'delivered')",
+            [ALICE, CAMDEN],
+        )
     assert info.value.sqlstate == "ZA001"
 
 
 def test_an_update_that_keeps_the_status_records_nothing(seeded_db_url: str) -> None:
     order_id = _place(seeded_db_url, CAMDEN, [(BUN, 1)])
     before = scalar(seeded_db_url, "select count(*) from public.notifications")
-    query(seeded_db_url, "update public.orders set status = 'pending', notes = 'x' "
-          "where id = %s", [order_id])
+    query(
+        seeded_db_url,
+        "update public.orders set status = 'pending', notes = 'x' where id = %s",
+        [order_id],
+    )
     assert scalar(seeded_db_url, "select count(*) from public.notifications") == before
 
 
 def test_updated_at_moves_on_update(seeded_db_url: str) -> None:
     order_id = _place(seeded_db_url, CAMDEN, [(BUN, 1)])
-    query(seeded_db_url, "update public.orders set created_at = created_at - interval '1 day',"
-          " updated_at = updated_at - interval '1 day' where id = %s", [order_id])
+    query(
+        seeded_db_url,
+        "update public.orders set created_at = created_at - interval '1 day',"
+        " updated_at = updated_at - interval '1 day' where id = %s",
+        [order_id],
+    )
     stale = _order(seeded_db_url, order_id)["updated_at"]
-    query(seeded_db_url, "update public.orders set notes = 'leave at door' where id = %s",
-          [order_id])
+    query(
+        seeded_db_url, "update public.orders set notes = 'leave at door' where id = %s", [order_id]
+    )
     fresh = _order(seeded_db_url, order_id)["updated_at"]
     assert isinstance(stale, type(fresh)) and fresh > stale  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(
     "table",
-    ["profiles", "vendors", "categories", "products", "addresses", "cart_items", "payments",
-     "reviews", "conversations", "device_tokens", "system_config"],
+    [
+        "profiles",
+        "vendors",
+        "categories",
+        "products",
+        "addresses",
+        "cart_items",
+        "payments",
+        "reviews",
+        "conversations",
+        "device_tokens",
+        "system_config",
+    ],
 )
 def test_updated_at_is_maintained_on_every_table(seeded_db_url: str, table: str) -> None:
     key = "key" if table == "system_config" else "id"
     target = scalar(seeded_db_url, f"select {key}::text from public.{table} limit 1")
     assert target is not None, f"the seed has no {table}"
-    query(seeded_db_url, f"update public.{table} set updated_at = '2000-01-01' "
-          f"where {key}::text = %s", [target])
+    query(
+        seeded_db_url,
+        f"update public.{table} set updated_at = '2000-01-01' where {key}::text = %s",
+        [target],
+    )
     # The trigger overrides even an explicit value: the column cannot lie.
-    assert scalar(seeded_db_url, f"select updated_at > '2001-01-01' from public.{table} "
-                  f"where {key}::text = %s", [target]) is True
+    assert (
+        scalar(
+            seeded_db_url,
+            f"select updated_at > '2001-01-01' from public.{table} where {key}::text = %s",
+            [target],
+        )
+        is True
+    )
 
 
 def test_cart_vendor_comes_from_the_product(seeded_db_url: str) -> None:
-    query(seeded_db_url, "insert into public.cart_items (user_id, product_id, vendor_id) "
-          "values (%s, %s, %s)", [BOB, EGGS, CAMDEN])
-    assert scalar(seeded_db_url, "select vendor_id from public.cart_items where user_id = %s "
-                  "and product_id = %s", [BOB, EGGS]) == SHOREDITCH
+    query(
+        seeded_db_url,
+        "insert into public.cart_items (user_id, product_id, vendor_id) values (%s, %s, %s)",
+        [BOB, EGGS, CAMDEN],
+    )
+    assert (
+        scalar(
+            seeded_db_url,
+            "select vendor_id from public.cart_items where user_id = %s and product_id = %s",
+            [BOB, EGGS],
+        )
+        == SHOREDITCH
+    )

@@ -43,24 +43,60 @@ class Vendor:
 
 
 CATEGORIES = (
-    ("bakery", "Bakery"), ("groceries", "Groceries"), ("spices", "Spices"), ("drinks", "Drinks"),
+    ("bakery", "Bakery"),
+    ("groceries", "Groceries"),
+    ("spices", "Spices"),
+    ("drinks", "Drinks"),
 )
 VENDORS = (
-    Vendor("camden-bakery", "Camden Bakery", "London", 51.5390, -0.1426, True, (
-        ("Sourdough loaf", "bakery", "4.50"), ("Cinnamon bun", "bakery", "2.80"),
-        ("Flat white beans 250g", "drinks", "8.00"),
-    )),
-    Vendor("shoreditch-grocer", "Shoreditch Grocer", "London", 51.5255, -0.0754, True, (
-        ("Heritage tomatoes 500g", "groceries", "3.20"), ("Free-range eggs x6", "groceries", "2.90"),
-        ("Oat milk 1l", "drinks", "1.95"),
-    )),
-    Vendor("brixton-spice", "Brixton Spice", "London", 51.4613, -0.1156, True, (
-        ("Scotch bonnet chillies", "spices", "1.50"), ("Jerk seasoning", "spices", "3.75"),
-        ("Plantain x3", "groceries", "2.40"),
-    )),
-    Vendor("pending-pantry", "Pending Pantry", "London", 51.5072, -0.1276, False, (
-        ("Mystery jam", "groceries", "5.00"),
-    )),
+    Vendor(
+        "camden-bakery",
+        "Camden Bakery",
+        "London",
+        51.5390,
+        -0.1426,
+        True,
+        (
+            ("Sourdough loaf", "bakery", "4.50"),
+            ("Cinnamon bun", "bakery", "2.80"),
+            ("Flat white beans 250g", "drinks", "8.00"),
+        ),
+    ),
+    Vendor(
+        "shoreditch-grocer",
+        "Shoreditch Grocer",
+        "London",
+        51.5255,
+        -0.0754,
+        True,
+        (
+            ("Heritage tomatoes 500g", "groceries", "3.20"),
+            ("Free-range eggs x6", "groceries", "2.90"),
+            ("Oat milk 1l", "drinks", "1.95"),
+        ),
+    ),
+    Vendor(
+        "brixton-spice",
+        "Brixton Spice",
+        "London",
+        51.4613,
+        -0.1156,
+        True,
+        (
+            ("Scotch bonnet chillies", "spices", "1.50"),
+            ("Jerk seasoning", "spices", "3.75"),
+            ("Plantain x3", "groceries", "2.40"),
+        ),
+    ),
+    Vendor(
+        "pending-pantry",
+        "Pending Pantry",
+        "London",
+        51.5072,
+        -0.1276,
+        False,
+        (("Mystery jam", "groceries", "5.00"),),
+    ),
 )
 CUSTOMERS = (
     ("alice", "Alice Adeyemi", ("12 Parkway", "NW1 7AA", 51.5370, -0.1460)),
@@ -68,11 +104,16 @@ CUSTOMERS = (
     ("chloe", "Chloe Chen", ("48 Coldharbour Ln", "SW9 8PR", 51.4620, -0.1100)),
 )
 # (customer, vendor, [(product index, quantity)], statuses to walk through)
-ORDERS = (
+OrderSpec = tuple[str, str, list[tuple[int, int]], list[str]]
+ORDERS: tuple[OrderSpec, ...] = (
     ("alice", "camden-bakery", [(0, 1), (1, 4)], ["confirmed", "preparing", "ready", "delivered"]),
     ("alice", "shoreditch-grocer", [(0, 2)], []),
-    ("bob", "shoreditch-grocer", [(1, 2), (2, 3)], ["confirmed", "preparing", "ready",
-                                                   "out_for_delivery", "delivered"]),
+    (
+        "bob",
+        "shoreditch-grocer",
+        [(1, 2), (2, 3)],
+        ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"],
+    ),
     ("bob", "brixton-spice", [(1, 1)], []),
     ("bob", "camden-bakery", [(2, 1)], ["cancelled"]),
     ("chloe", "brixton-spice", [(0, 3), (2, 2)], ["confirmed", "preparing", "ready", "delivered"]),
@@ -106,8 +147,17 @@ def seed(url: str) -> SeedResult:
 
 
 def _counts(conn: psycopg.Connection) -> dict[str, int]:
-    tables = ("profiles", "vendors", "products", "orders", "order_items", "reviews",
-              "notifications", "messages", "cart_items")
+    tables = (
+        "profiles",
+        "vendors",
+        "products",
+        "orders",
+        "order_items",
+        "reviews",
+        "notifications",
+        "messages",
+        "cart_items",
+    )
     row = conn.execute(
         "select " + ", ".join(f"(select count(*) from public.{t})" for t in tables)
     ).fetchone()
@@ -154,8 +204,16 @@ def _load(conn: psycopg.Connection) -> None:
         conn.execute(
             "insert into public.vendors (id, user_id, shop_name, city, latitude, longitude, "
             "is_verified, delivery_fee, description) values (%s, %s, %s, %s, %s, %s, %s, 2.50, %s)",
-            [vendor_ids[v.key], owner, v.shop_name, v.city, v.latitude, v.longitude, v.verified,
-             f"{v.shop_name}, delivering across {v.city}."],
+            [
+                vendor_ids[v.key],
+                owner,
+                v.shop_name,
+                v.city,
+                v.latitude,
+                v.longitude,
+                v.verified,
+                f"{v.shop_name}, delivering across {v.city}.",
+            ],
         )
         product_ids[v.key] = []
         for name, category, price in v.products:
@@ -209,13 +267,21 @@ def _load(conn: psycopg.Connection) -> None:
         conn.execute(
             "insert into public.reviews (order_id, user_id, vendor_id, product_id, rating, comment)"
             " values (%s, %s, %s, %s, %s, %s)",
-            [orders[index], customers[customer], vendor_ids[vendor],
-             product_ids[vendor][items[0][0]], rating, comment],
+            [
+                orders[index],
+                customers[customer],
+                vendor_ids[vendor],
+                product_ids[vendor][items[0][0]],
+                rating,
+                comment,
+            ],
         )
 
     for customer, vendor, product_index, quantity in (
-        ("alice", "brixton-spice", 1, 2), ("alice", "camden-bakery", 0, 1),
-        ("bob", "camden-bakery", 1, 6), ("chloe", "shoreditch-grocer", 0, 1),
+        ("alice", "brixton-spice", 1, 2),
+        ("alice", "camden-bakery", 0, 1),
+        ("bob", "camden-bakery", 1, 6),
+        ("chloe", "shoreditch-grocer", 0, 1),
     ):
         conn.execute(
             "insert into public.cart_items (user_id, product_id, vendor_id, quantity) "
@@ -298,9 +364,7 @@ def generate_reviews(conn: psycopg.Connection, vendor_id: Any, count: int) -> No
     # Straight to delivered, bypassing the walk (this is volume, not behaviour).
     conn.execute("alter table public.orders disable trigger check_order_transition")
     conn.execute("alter table public.orders disable trigger record_order_status_change")
-    conn.execute(
-        "update public.orders set status = 'delivered' where vendor_id = %s", [vendor_id]
-    )
+    conn.execute("update public.orders set status = 'delivered' where vendor_id = %s", [vendor_id])
     conn.execute("alter table public.orders enable trigger check_order_transition")
     conn.execute("alter table public.orders enable trigger record_order_status_change")
     conn.execute(

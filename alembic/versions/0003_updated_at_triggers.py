@@ -19,8 +19,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = (
-    "profiles", "vendors", "categories", "products", "addresses", "cart_items",
-    "orders", "payments", "reviews", "conversations", "device_tokens", "system_config",
+    "profiles",
+    "vendors",
+    "categories",
+    "products",
+    "addresses",
+    "cart_items",
+    "orders",
+    "payments",
+    "reviews",
+    "conversations",
+    "device_tokens",
+    "system_config",
 )
 
 

@@ -147,7 +147,8 @@ def upgrade() -> None:
                                               double precision, integer) is
       'Verified vendors within radius_km of (lat, lng), nearest first, with distance_km.';
     revoke all on function public.nearby_vendors(double precision, double precision,
-                                                 double precision, integer) from public;
+                                                 double precision, integer)
+      from public, anon, authenticated, service_role;
     grant execute on function public.nearby_vendors(double precision, double precision,
                                                     double precision, integer)
       to anon, authenticated, service_role;
@@ -185,7 +186,8 @@ def upgrade() -> None:
     $$;
     comment on function public.create_order(uuid, jsonb, uuid, text) is
       'Place an order with its items in one transaction; returns the priced order.';
-    revoke all on function public.create_order(uuid, jsonb, uuid, text) from public;
+    revoke all on function public.create_order(uuid, jsonb, uuid, text)
+      from public, anon, authenticated, service_role;
     grant execute on function public.create_order(uuid, jsonb, uuid, text)
       to authenticated, service_role;
 
@@ -228,7 +230,8 @@ def upgrade() -> None:
     comment on function public.broadcast_event(text, text, jsonb) is
       'Broadcast an event to a channel (Realtime on Supabase, NOTIFY elsewhere); '
       'admins and the service role only.';
-    revoke all on function public.broadcast_event(text, text, jsonb) from public;
+    revoke all on function public.broadcast_event(text, text, jsonb)
+      from public, anon, authenticated, service_role;
     grant execute on function public.broadcast_event(text, text, jsonb)
       to authenticated, service_role;
     """)

@@ -21,8 +21,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 REALTIME_TABLES = (
-    "orders", "order_items", "products", "vendors", "cart_items",
-    "notifications", "reviews", "profiles", "conversations", "messages",
+    "orders",
+    "order_items",
+    "products",
+    "vendors",
+    "cart_items",
+    "notifications",
+    "reviews",
+    "profiles",
+    "conversations",
+    "messages",
 )
 
 
