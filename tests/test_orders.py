@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from decimal import Decimal
 from uuid import UUID
 
@@ -360,3 +362,52 @@ def test_cart_vendor_comes_from_the_product(seeded_db_url: str) -> None:
         )
         == SHOREDITCH
     )
+
+
+def test_items_cannot_be_removed_once_confirmed(seeded_db_url: str) -> None:
+    order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1)])
+    _set_status(seeded_db_url, order_id, "confirmed")
+    with pytest.raises(psycopg.Error) as info:
+        query(seeded_db_url, "delete from public.order_items where order_id = %s", [order_id])
+    assert info.value.sqlstate == "ZA004"
+    assert (
+        scalar(
+            seeded_db_url, "select count(*) from public.order_items where order_id = %s", [order_id]
+        )
+        == 1
+    )
+
+
+def test_deleting_an_order_takes_its_items(seeded_db_url: str) -> None:
+    order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1), (BUN, 2)])
+    query(seeded_db_url, "delete from public.orders where id = %s", [order_id])
+    assert (
+        scalar(
+            seeded_db_url, "select count(*) from public.order_items where order_id = %s", [order_id]
+        )
+        == 0
+    )
+
+
+def test_concurrent_item_inserts_lose_no_money(seeded_db_url: str) -> None:
+    order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1)])
+    insert = "insert into public.order_items (order_id, product_id, quantity) values (%s, %s, %s)"
+    first = psycopg.connect(seeded_db_url)
+    second = psycopg.connect(seeded_db_url)
+    try:
+        first.execute(insert, [order_id, BUN, 1])  # holds the order until it commits
+        waiting = threading.Thread(target=lambda: second.execute(insert, [order_id, BUN, 2]))
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not scalar(
+            seeded_db_url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+        ):
+            time.sleep(0.01)
+        first.commit()
+        waiting.join(timeout=10)
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    # 4.50 + 2.80 + 2 x 2.80: neither statement's recount missed the other's item.
+    assert _order(seeded_db_url, order_id)["subtotal"] == Decimal("12.90")

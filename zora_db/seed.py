@@ -343,34 +343,44 @@ def generate_vendors(conn: psycopg.Connection, count: int, *, prefix: str = "bul
     )
 
 
-def generate_reviews(conn: psycopg.Connection, vendor_id: Any, count: int) -> None:
-    """``count`` delivered orders with one review each, for one vendor (triggers on)."""
+def generate_delivered_orders(conn: psycopg.Connection, vendor_id: Any, count: int) -> None:
+    """``count`` delivered orders of ``count`` new customers with one vendor.
+
+    Orders are inserted through the triggers; the walk to 'delivered' is
+    skipped (one statement, with the transition and notification triggers
+    off for it): this is volume for benchmarks, not behaviour.
+    """
     conn.execute(
         """
         with buyers as (
           insert into auth.users (id, email)
-          select gen_random_uuid(), format('buyer-%%s-%%s@zora.test', %(v)s::text, g)
-          from generate_series(1, %(n)s) g
+          select id, 'buyer-' || id || '@zora.test'
+          from (select gen_random_uuid() as id from generate_series(1, %(n)s)) g
           returning id
-        ), placed as (
-          insert into public.orders (user_id, vendor_id)
-          select id, %(v)s from buyers
-          returning id, user_id
         )
-        select count(*) from placed
+        insert into public.orders (user_id, vendor_id) select id, %(v)s from buyers
         """,
         {"n": count, "v": vendor_id},
     )
-    # Straight to delivered, bypassing the walk (this is volume, not behaviour).
     conn.execute("alter table public.orders disable trigger check_order_transition")
     conn.execute("alter table public.orders disable trigger record_order_status_change")
-    conn.execute("update public.orders set status = 'delivered' where vendor_id = %s", [vendor_id])
+    conn.execute(
+        "update public.orders set status = 'delivered' where vendor_id = %s and status = 'pending'",
+        [vendor_id],
+    )
     conn.execute("alter table public.orders enable trigger check_order_transition")
     conn.execute("alter table public.orders enable trigger record_order_status_change")
+
+
+def generate_reviews(conn: psycopg.Connection, vendor_id: Any, count: int) -> None:
+    """Review up to ``count`` delivered, unreviewed orders of one vendor (triggers on)."""
     conn.execute(
-        "insert into public.reviews (order_id, user_id, vendor_id, rating) "
-        "select id, user_id, vendor_id, 1 + (random() * 4)::int from public.orders "
-        "where vendor_id = %s and status = 'delivered' "
-        "and not exists (select from public.reviews r where r.order_id = orders.id)",
-        [vendor_id],
+        """
+        insert into public.reviews (order_id, user_id, vendor_id, rating)
+        select id, user_id, vendor_id, 1 + (random() * 4)::int from public.orders o
+        where vendor_id = %s and status = 'delivered'
+          and not exists (select from public.reviews r where r.order_id = o.id)
+        limit %s
+        """,
+        [vendor_id, count],
     )

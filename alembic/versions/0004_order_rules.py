@@ -18,7 +18,7 @@ Errors the apps can tell apart (SQLSTATE):
   ZA001  invalid order status transition (or a new order not 'pending')
   ZA002  product unavailable (inactive, or gone)
   ZA003  product of another vendor or currency than the order
-  ZA004  order items changed after the order left 'pending'
+  ZA004  order items added, changed or removed after the order left 'pending'
   ZA005  vendor not accepting orders (not verified or inactive)
 
 The vendor's "new order" notification is a deferred constraint trigger: it
@@ -199,14 +199,25 @@ def upgrade() -> None:
       ord record;
       item record;
     begin
+      -- Lock the order: item writers queue here, so each statement's subtotal
+      -- recount (in a later snapshot) sees the items committed before it, and
+      -- no item slips in while the order is being confirmed.
       select o.status, o.vendor_id, o.currency into ord
-        from public.orders o where o.id = new.order_id;
+        from public.orders o
+        where o.id = case tg_op when 'DELETE' then old.order_id else new.order_id end
+        for no key update;
       if not found then
-        return new;  -- the foreign key reports the missing order
+        -- A missing order: the foreign key reports it. Or a cascade from the
+        -- order's own deletion: let it through.
+        return case tg_op when 'DELETE' then old else new end;
       end if;
       if ord.status <> 'pending' then
-        raise exception 'order % is %: its items can no longer change', new.order_id, ord.status
+        raise exception 'order % is %: its items can no longer change',
+          case tg_op when 'DELETE' then old.order_id else new.order_id end, ord.status
           using errcode = 'ZA004';
+      end if;
+      if tg_op = 'DELETE' then
+        return old;
       end if;
       if tg_op = 'UPDATE' and new.product_id is not distinct from old.product_id
          and new.quantity = old.quantity and new.order_id = old.order_id then
@@ -232,7 +243,7 @@ def upgrade() -> None:
     $$;
 
     create trigger price_order_item
-      before insert or update on public.order_items
+      before insert or update or delete on public.order_items
       for each row execute function private.price_order_item();
 
     create function private.order_items_changed() returns trigger
