@@ -132,7 +132,8 @@ def _order_fixture(url: str) -> None:
 # the inserts and their triggers, not the way the rows were made up.
 ORDERS_SQL = """
     with c as (select array_agg(id) ids from public.profiles where email like 'customer-%%'),
-         v as (select array_agg(id order by id) ids from public.vendors where shop_name like 'Shop%%')
+         v as (select array_agg(id order by id) ids from public.vendors
+               where shop_name like 'Shop%%')
     insert into public.orders (user_id, vendor_id, subtotal, delivery_fee, currency)
     select c.ids[1 + g %% 1000], v.ids[1 + g %% 100], 0, 0, 'GBP'
     from generate_series(1, %(n)s) g, c, v

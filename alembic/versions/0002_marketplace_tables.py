@@ -204,7 +204,7 @@ def upgrade() -> None:
       notes text check (length(notes) <= 2000),
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now()
-    );
+    ) with (fillfactor = 85);  -- room for HOT updates: items set the subtotal after insert
     create index orders_user_created_idx on public.orders (user_id, created_at desc);
     create index orders_vendor_created_idx on public.orders (vendor_id, created_at desc);
     create index orders_vendor_status_idx on public.orders (vendor_id, status);

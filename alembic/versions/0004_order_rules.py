@@ -24,6 +24,8 @@ Errors the apps can tell apart (SQLSTATE):
 The vendor's "new order" notification is a deferred constraint trigger: it
 fires at commit, when the order's items are in, so it can state the real
 total (the seed's 017 message) and still commits or rolls back with the order.
+order_status_history records changes (who, from, to, when); the order's own
+user_id and created_at record its placing, so no row is written for that.
 """
 
 from collections.abc import Sequence
@@ -116,29 +118,19 @@ def upgrade() -> None:
       security definer
       set search_path = ''
     as $$
-    declare
-      placed record;
     begin
-      -- Deferred to commit: read the order as it is now, with its items.
-      select o.id, o.total, o.currency, o.user_id, v.user_id as vendor_user_id
-        into placed
-        from public.orders o join public.vendors v on v.id = o.vendor_id
-        where o.id = new.id;
-      if not found then
-        return null;  -- created and deleted in the same transaction
-      end if;
-      insert into public.order_status_history (order_id, from_status, to_status, changed_by)
-      values (placed.id, null, 'pending', placed.user_id);
+      -- Deferred to commit: read the order as it is now, with its items (one
+      -- statement, as this runs once per order). Nothing if it is gone.
       insert into public.notifications (user_id, type, title, description, action_url, data)
-      values (
-        placed.vendor_user_id, 'order', 'New Order Received!',
-        'You have received a new order worth '
-          || case placed.currency when 'GBP' then '£' when 'EUR' then '€' when 'USD' then '$'
-             else placed.currency || ' ' end
-          || pg_catalog.to_char(placed.total, 'FM999999990.00'),
-        '/orders/' || placed.id,
-        pg_catalog.jsonb_build_object('order_id', placed.id)
-      );
+      select v.user_id, 'order', 'New Order Received!',
+             'You have received a new order worth '
+               || case o.currency when 'GBP' then '£' when 'EUR' then '€' when 'USD' then '$'
+                  else o.currency || ' ' end
+               || pg_catalog.to_char(o.total, 'FM999999990.00'),
+             '/orders/' || o.id,
+             pg_catalog.jsonb_build_object('order_id', o.id)
+        from public.orders o join public.vendors v on v.id = o.vendor_id
+       where o.id = new.id;
       return null;
     end
     $$;
@@ -196,24 +188,29 @@ def upgrade() -> None:
       set search_path = ''
     as $$
     declare
+      target uuid := case tg_op when 'DELETE' then old.order_id else new.order_id end;
       ord record;
-      item record;
     begin
-      -- Lock the order: item writers queue here, so each statement's subtotal
-      -- recount (in a later snapshot) sees the items committed before it, and
-      -- no item slips in while the order is being confirmed.
-      select o.status, o.vendor_id, o.currency into ord
+      -- One lookup for the order and the product. Locking the order queues
+      -- item writers, so each statement's subtotal recount (in a later
+      -- snapshot) sees the items committed before it, and no item slips in
+      -- while the order is being confirmed.
+      select o.status, o.vendor_id, o.currency,
+             p.id as product_id, p.name, p.price, p.is_active,
+             p.vendor_id as product_vendor_id, p.currency as product_currency
+        into ord
         from public.orders o
-        where o.id = case tg_op when 'DELETE' then old.order_id else new.order_id end
-        for no key update;
+        left join public.products p
+          on tg_op <> 'DELETE' and p.id = new.product_id
+       where o.id = target
+         for no key update of o;
       if not found then
         -- A missing order: the foreign key reports it. Or a cascade from the
         -- order's own deletion: let it through.
         return case tg_op when 'DELETE' then old else new end;
       end if;
       if ord.status <> 'pending' then
-        raise exception 'order % is %: its items can no longer change',
-          case tg_op when 'DELETE' then old.order_id else new.order_id end, ord.status
+        raise exception 'order % is %: its items can no longer change', target, ord.status
           using errcode = 'ZA004';
       end if;
       if tg_op = 'DELETE' then
@@ -225,19 +222,17 @@ def upgrade() -> None:
         new.product_name := old.product_name;
         return new;
       end if;
-      select p.name, p.price, p.currency, p.vendor_id, p.is_active into item
-        from public.products p where p.id = new.product_id;
-      if not found or not item.is_active then
+      if ord.product_id is null or not ord.is_active then
         raise exception 'product % is not available', new.product_id
           using errcode = 'ZA002';
       end if;
-      if item.vendor_id <> ord.vendor_id or item.currency <> ord.currency then
+      if ord.product_vendor_id <> ord.vendor_id or ord.product_currency <> ord.currency then
         raise exception 'product % is not sold by this order''s vendor in %',
           new.product_id, ord.currency
           using errcode = 'ZA003';
       end if;
-      new.unit_price := item.price;
-      new.product_name := item.name;
+      new.unit_price := ord.price;
+      new.product_name := ord.name;
       return new;
     end
     $$;
@@ -273,9 +268,12 @@ def upgrade() -> None:
       set search_path = ''
     as $$
       update public.orders o
-         set subtotal = coalesce(
-               (select sum(i.line_total) from public.order_items i where i.order_id = o.id), 0)
-       where o.id = any(order_ids)
+         set subtotal = coalesce(s.total, 0)
+        from pg_catalog.unnest(order_ids) as changed (id)
+        left join lateral (
+          select sum(i.line_total) as total from public.order_items i where i.order_id = changed.id
+        ) s on true
+       where o.id = changed.id
     $$;
 
     create trigger order_items_inserted
