@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -137,22 +138,7 @@ def upgrade(
     each migration is applied exactly once.
     """
     settings = MigrationSettings(lock_timeout, statement_timeout, wait)
-    if sql:
-        migrations.upgrade(
-            None,
-            revision,
-            sql=True,
-            config_path=STATE.config_path,
-            settings=settings,
-            output=sys.stdout,
-        )
-        return
-    url = _url(database_url)
-    _say(f"upgrading {redact(url)} to {revision}")
-    result = migrations.upgrade(
-        url, revision, config_path=STATE.config_path, settings=settings, progress=_say
-    )
-    _report_run(result)
+    _migrate(migrations.upgrade, revision, database_url, sql, settings)
 
 
 @app.command()
@@ -167,8 +153,21 @@ def downgrade(
 ) -> None:
     """Revert migrations down to REVISION. Reverting drops data: asks first."""
     settings = MigrationSettings(lock_timeout, statement_timeout, wait)
+    _migrate(migrations.downgrade, revision, database_url, sql, settings, ask=not yes)
+
+
+def _migrate(
+    run: Callable[..., migrations.RunResult],
+    revision: str,
+    database_url: str | None,
+    sql: bool,
+    settings: MigrationSettings,
+    *,
+    ask: bool = False,
+) -> None:
+    """Print the SQL, or (after confirmation, if asked) run it with progress."""
     if sql:
-        migrations.downgrade(
+        run(
             None,
             revision,
             sql=True,
@@ -178,11 +177,13 @@ def downgrade(
         )
         return
     url = _url(database_url)
-    _confirm(f"downgrade {redact(url)} to {revision}? Reverted migrations may drop data", yes)
-    result = migrations.downgrade(
-        url, revision, config_path=STATE.config_path, settings=settings, progress=_say
-    )
-    _report_run(result)
+    verb = "upgrading" if run is migrations.upgrade else "downgrading"
+    if ask:
+        _confirm(
+            f"downgrade {redact(url)} to {revision}", "Reverted migrations may drop data.", False
+        )
+    _say(f"{verb} {redact(url)} to {revision}")
+    _report_run(run(url, revision, config_path=STATE.config_path, settings=settings, progress=_say))
 
 
 @app.command()
@@ -331,19 +332,18 @@ def dev_reset(
 ) -> None:
     """Delete the development database and create it afresh (all its data is lost)."""
     cluster = DevCluster()
-    _confirm(f"delete everything in {cluster.directory}?", yes)
+    _confirm(f"delete everything in {cluster.directory}", "Its data cannot be recovered.", yes)
     url = cluster.reset()
     _say(f"development database recreated: {redact(url)}")
 
 
-def _confirm(question: str, yes: bool) -> None:
+def _confirm(action: str, warning: str, yes: bool) -> None:
+    """Ask before something destructive; refuse without a terminal unless --yes."""
     if yes:
         return
     if not sys.stdin.isatty():
-        raise ConfigError(
-            f"refusing to {question.rstrip('?')} without confirmation", hint="pass --yes"
-        )
-    if not typer.confirm(question, default=False):
+        raise ConfigError(f"refusing to {action} without confirmation", hint="pass --yes")
+    if not typer.confirm(f"{action}? {warning}", default=False):
         raise typer.Exit(1)
 
 
