@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,6 +88,31 @@ def acting_as(
         claims = {"sub": str(user), "role": role or "authenticated"} if user else {}
         conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
         yield conn
+
+
+def one_waits_for_the_other(url: str, first: str, second: str, params: list[list[object]]) -> None:
+    """Run ``first``, then ``second`` in another transaction that must queue behind it.
+
+    Both commit, first ``first``. Fails if ``second`` never waits on a lock,
+    so a test built on it really exercises the concurrent path.
+    """
+    holder, waiter = psycopg.connect(url), psycopg.connect(url)
+    try:
+        holder.execute(first, params[0])  # type: ignore[arg-type]
+        queued = threading.Thread(target=lambda: waiter.execute(second, params[1]))  # type: ignore[arg-type]
+        queued.start()
+        deadline = time.monotonic() + 10
+        while not scalar(
+            url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+        ):
+            assert time.monotonic() < deadline, "the second transaction never waited"
+            time.sleep(0.01)
+        holder.commit()
+        queued.join(timeout=10)
+        waiter.commit()
+    finally:
+        holder.close()
+        waiter.close()
 
 
 def database_name(url: str) -> str:

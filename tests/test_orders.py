@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from decimal import Decimal
 from uuid import UUID
 
 import psycopg
 import pytest
 
-from tests.conftest import acting_as, query, scalar
+from tests.conftest import acting_as, one_waits_for_the_other, query, scalar
 from zora_db.seed import seed_id
 
 ALICE = seed_id("user:alice")
@@ -386,22 +384,11 @@ def test_deleting_an_order_takes_its_items(seeded_db_url: str) -> None:
 def test_concurrent_item_inserts_lose_no_money(seeded_db_url: str) -> None:
     order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1)])
     insert = "insert into public.order_items (order_id, product_id, quantity) values (%s, %s, %s)"
-    first = psycopg.connect(seeded_db_url)
-    second = psycopg.connect(seeded_db_url)
-    try:
-        first.execute(insert, [order_id, BUN, 1])  # holds the order until it commits
-        waiting = threading.Thread(target=lambda: second.execute(insert, [order_id, BUN, 2]))
-        waiting.start()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not scalar(
-            seeded_db_url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
-        ):
-            time.sleep(0.01)
-        first.commit()
-        waiting.join(timeout=10)
-        second.commit()
-    finally:
-        first.close()
-        second.close()
+    one_waits_for_the_other(
+        seeded_db_url,
+        insert,
+        insert,  # the second waits on the order
+        [[order_id, BUN, 1], [order_id, BUN, 2]],
+    )
     # 4.50 + 2.80 + 2 x 2.80: neither statement's recount missed the other's item.
     assert _order(seeded_db_url, order_id)["subtotal"] == Decimal("12.90")

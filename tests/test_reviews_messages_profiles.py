@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -279,3 +281,31 @@ def test_a_customer_with_orders_cannot_be_deleted(seeded_db_url: str) -> None:
     assert (
         scalar(seeded_db_url, "select count(*) from public.orders where user_id = %s", [ALICE]) == 2
     )
+
+
+def test_concurrent_reviews_of_one_vendor_lose_no_count(seeded_db_url: str) -> None:
+    orders = [_a_delivered_order(seeded_db_url, user) for user in (BOB, CHLOE)]
+    insert = (
+        "insert into public.reviews (order_id, user_id, vendor_id, rating) values (%s, %s, %s, %s)"
+    )
+    first, second = psycopg.connect(seeded_db_url), psycopg.connect(seeded_db_url)
+    try:
+        first.execute(insert, [orders[0], BOB, CAMDEN, 1])  # holds the vendor row
+        waiting = threading.Thread(
+            target=lambda: second.execute(insert, [orders[1], CHLOE, CAMDEN, 3])
+        )
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not scalar(
+            seeded_db_url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+        ):
+            time.sleep(0.01)
+        first.commit()
+        waiting.join(timeout=10)
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert query(
+        seeded_db_url, "select review_count, rating_sum from public.vendors where id = %s", [CAMDEN]
+    ) == [(3, 9)]  # the seed's 5, then 1 and 3
