@@ -31,11 +31,17 @@ def first_start() -> float:
     cache.chmod(0o755)
     os.environ["ZORA_PG_TEMPLATE_DIR"] = str(cache)
     find_binaries.cache_clear()
-    cluster = LocalCluster.__new__(LocalCluster)
+    started: list[LocalCluster] = []
+
+    def start() -> None:
+        started.append(LocalCluster())
+        started[-1].start()
+
     try:
-        return timed(lambda: (cluster.__init__(), cluster.start()))  # type: ignore[misc]
+        return timed(start)
     finally:
-        cluster.close()
+        for cluster in started:
+            cluster.close()
         shutil.rmtree(cache, ignore_errors=True)
         del os.environ["ZORA_PG_TEMPLATE_DIR"]
 

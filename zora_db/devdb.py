@@ -22,6 +22,7 @@ from zora_db.errors import BackendUnavailable, ConfigError
 from zora_db.migrations import PROJECT_ROOT
 from zora_db.throwaway.binaries import find_binaries, server_user
 from zora_db.throwaway.local import SUPERUSER, data_directory_template, free_port, port_free
+from zora_db.urls import with_database
 
 DEFAULT_PORT = 54329
 DATABASE = "zora"
@@ -93,8 +94,7 @@ class DevCluster:
 
     def url(self) -> str:
         """The URL of the development database."""
-        meta = self._meta()
-        return f"postgresql://{SUPERUSER}:{meta['password']}@127.0.0.1:{meta['port']}/{DATABASE}"
+        return with_database(self._admin_url(), DATABASE)
 
     # ----------------------------------------------------------------- state
 

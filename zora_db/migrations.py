@@ -17,7 +17,7 @@ import time
 from argparse import Namespace
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -95,6 +95,15 @@ class RunResult:
     before: tuple[str, ...]
     after: tuple[str, ...]
     applied: tuple[str, ...]
+
+
+@dataclass
+class _RunLog:
+    """Filled in by the environment, under the migration lock, on its own connection."""
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    applied: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- config
@@ -242,19 +251,17 @@ def _run(
         progress=progress,
         stdout=output,
     )
-    applied: list[str] = []
-    cfg.attributes["zora.applied"] = applied
+    log = _RunLog()
+    cfg.attributes["zora.log"] = log
     if sql and output is not None:
         cfg.output_buffer = output
-    before = () if sql else current(resolved)
     try:
         fn(cfg, revision, sql=sql)
     except CommandError as exc:
         raise RevisionError(
             _one_line(str(exc)), hint="see `zora-db history` for the known revisions"
         ) from exc
-    after = () if sql else current(resolved)
-    return RunResult(before=before, after=after, applied=tuple(applied))
+    return RunResult(before=log.before, after=log.after, applied=tuple(log.applied))
 
 
 def run_env(context: EnvironmentContext) -> None:
@@ -292,13 +299,13 @@ def _run_offline(context: EnvironmentContext, settings: MigrationSettings) -> No
 def _run_online(context: EnvironmentContext, conn: Connection, settings: MigrationSettings) -> None:
     config = context.config
     progress: Progress = config.attributes.get("zora.progress") or (lambda _msg: None)
-    applied: list[str] = config.attributes.setdefault("zora.applied", [])
+    log: _RunLog = config.attributes.setdefault("zora.log", _RunLog())
     # psycopg's own connection: the check runs before SQLAlchemy begins anything.
     require_compat_layer(conn.connection.driver_connection)
     with _migration_lock(conn, settings, progress):
         _set(conn, "lock_timeout", settings.lock_timeout)
         _set(conn, "statement_timeout", settings.statement_timeout)
-        _require_known_revisions(conn, context.script)
+        log.before = _require_known_revisions(conn, context.script)
         conn.commit()  # Alembic must find no transaction open, or it runs all in one
 
         started = time.perf_counter()
@@ -314,7 +321,7 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
             label = ",".join(step.up_revision_ids)
             doc = getattr(step.up_revision, "doc", "") or ""
             verb = "applied" if step.is_upgrade else "reverted"
-            applied.append(label)
+            log.applied.append(label)
             progress(f"{verb} {label} {doc} ({time.perf_counter() - started:.2f} s)")
             started = time.perf_counter()
 
@@ -329,6 +336,7 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
         except DBAPIError as exc:
             conn.rollback()
             raise _migration_failed(exc, conn, context) from exc
+        log.after = _database_heads(conn)
 
 
 @contextmanager
@@ -366,8 +374,10 @@ def _set(conn: Connection, name: str, value: str) -> None:
     conn.execute(text("select set_config(:n, :v, false)"), {"n": name, "v": value})
 
 
-def _require_known_revisions(conn: Connection, scripts: ScriptDirectory) -> None:
-    for rev in _database_heads(conn):
+def _require_known_revisions(conn: Connection, scripts: ScriptDirectory) -> tuple[str, ...]:
+    """The database's revisions, each checked to be one this checkout knows."""
+    heads = _database_heads(conn)
+    for rev in heads:
         try:
             scripts.get_revision(rev)
         except CommandError as exc:
@@ -376,6 +386,7 @@ def _require_known_revisions(conn: Connection, scripts: ScriptDirectory) -> None
                 hint="update your checkout (git pull) to the code that migrated it; "
                 "nothing was changed",
             ) from exc
+    return heads
 
 
 def _database_heads(conn: Connection) -> tuple[str, ...]:

@@ -8,20 +8,16 @@ from zora_db.db import connect
 
 _SUMMARY_SQL = """
 select
-  coalesce((select array_agg(version_num order by version_num) from public.alembic_version),
-           '{}'::text[]),
   coalesce((select array_agg(c.relname::text order by c.relname)
             from pg_catalog.pg_class c
             where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
               and c.relname <> 'alembic_version'), '{}'::text[]),
   coalesce((select array_agg(format('%I.%I', schemaname, tablename)
-                            order by schemaname, tablename)
+                             order by schemaname, tablename)
             from pg_catalog.pg_publication_tables
-            where pubname = 'supabase_realtime'), '{}'::text[])
+            where pubname = 'supabase_realtime'), '{}'::text[]),
+  to_regclass('public.alembic_version') is not null
 """
-_NO_VERSION_TABLE_SQL = _SUMMARY_SQL.replace(
-    "(select array_agg(version_num order by version_num) from public.alembic_version)", "null"
-)
 
 
 @dataclass(frozen=True)
@@ -34,9 +30,13 @@ class DatabaseSummary:
 def summarize(url: str) -> DatabaseSummary:
     """Revision, public tables and ``supabase_realtime`` members, in one round trip."""
     with connect(url) as conn:
-        row = conn.execute("select to_regclass('public.alembic_version') is not null").fetchone()
-        versioned = bool(row and row[0])
-        result = conn.execute(_SUMMARY_SQL if versioned else _NO_VERSION_TABLE_SQL).fetchone()
-    assert result is not None
-    revision, tables, publication = result
-    return DatabaseSummary(tuple(revision), tuple(tables), tuple(publication))
+        row = conn.execute(_SUMMARY_SQL).fetchone()
+        assert row is not None
+        tables, publication, versioned = row
+        revision: tuple[str, ...] = ()
+        if versioned:  # a table that may not exist cannot be named in the same query
+            versions = conn.execute(
+                "select version_num from public.alembic_version order by 1"
+            ).fetchall()
+            revision = tuple(v for (v,) in versions)
+    return DatabaseSummary(revision, tuple(tables), tuple(publication))
