@@ -102,8 +102,10 @@ def test_nearby_vendors_rejects_bad_arguments(seeded_db_url: str, args: tuple[ob
         query(seeded_db_url, "select * from public.nearby_vendors(%s, %s, %s, %s)", list(args))
 
 
-def test_nearby_vendors_uses_the_location_index(seeded_db_url: str) -> None:
+@pytest.mark.parametrize("role", ["postgres", "anon", "authenticated"])
+def test_nearby_vendors_uses_the_location_index(seeded_db_url: str, role: str) -> None:
     # auto_explain reports the plan of the query inside the function to the client.
+    # Under row level security too: the policy must not keep the index out.
     plans: list[str] = []
     with psycopg.connect(seeded_db_url, autocommit=True) as conn:
         conn.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
@@ -112,6 +114,7 @@ def test_nearby_vendors_uses_the_location_index(seeded_db_url: str) -> None:
         conn.execute("set auto_explain.log_min_duration = 0")
         conn.execute("set auto_explain.log_nested_statements = on")
         conn.execute("set auto_explain.log_level = notice")
+        conn.execute(f"set role {role}")
         conn.execute("select * from public.nearby_vendors(51.53, -0.12, 10, 5)").fetchall()
     inner = [p for p in plans if "from public.vendors v" in p]
     assert inner and "vendors_location_idx" in inner[0]

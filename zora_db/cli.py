@@ -8,26 +8,32 @@ layer missing, 7 migration failed, 8 backend unavailable, 130 interrupted.
 from __future__ import annotations
 
 import signal
+from collections import Counter
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from rich.markup import escape
 
 from zora_db import __version__, migrations
+from zora_db.catalog import introspect
 from zora_db.compat import BootstrapOutcome, bootstrap
 from zora_db.devdb import DevCluster
 from zora_db.errors import ConfigError, ZoraDbError
 from zora_db.migrations import MigrationSettings
+from zora_db.lint import Finding, Level, run_lints
+from zora_db.scratch import database_or_scratch
 from zora_db.seed import seed
 from zora_db.summary import summarize
-from zora_db.urls import redact, resolve_url
+from zora_db.urls import configured_url, redact, resolve_url
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -74,6 +80,17 @@ LockTimeout = Annotated[
     str, typer.Option(help="lock_timeout for each migration: give up rather than queue traffic.")
 ]
 StatementTimeout = Annotated[str, typer.Option(help="statement_timeout for each migration.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Schemas = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--schema",
+        "-s",
+        help="Schema to read (repeatable). Default: every schema that is not PostgreSQL's, "
+        "Supabase's or an extension's.",
+        show_default=False,
+    ),
+]
 Wait = Annotated[
     str, typer.Option("--wait", help="How long to wait for another runner's migration lock.")
 ]
@@ -277,6 +294,62 @@ def seed_command(database_url: DatabaseUrl = None) -> None:
     verb = "seeded" if result.created else "already seeded, nothing changed"
     counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
     _say(f"{verb}: {counts}")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _target(option: str | None) -> str | None:
+    """The configured URL, or None: the command then works on a scratch database."""
+    return configured_url(option or STATE.database_url)
+
+
+@app.command("lint")
+def lint_command(
+    database_url: DatabaseUrl = None, schema: Schemas = None, json_output: Json = False
+) -> None:
+    """Check the schema for Supabase's security and performance mistakes, and ours.
+
+    Row level security off or without policies, functions without a fixed
+    search_path, views bypassing RLS or exposing auth.users, per-row auth.uid()
+    in policies, overlapping permissive policies, unindexed foreign keys,
+    duplicate indexes, tables without a primary key, extensions in public, and
+    realtime tables missing from supabase_realtime. Without a database URL it
+    lints a throwaway database migrated to head. Exit code 1 when any finding
+    is an error.
+    """
+    with database_or_scratch(
+        _target(database_url), config_path=STATE.config_path, say=_say
+    ) as url:
+        findings = run_lints(introspect(url, tuple(schema) if schema else None))
+    if json_output:
+        out.print_json(data={"findings": [asdict(f) for f in findings]})
+    else:
+        _render_findings(findings)
+    if any(f.level is Level.ERROR for f in findings):
+        raise typer.Exit(1)
+
+
+def _render_findings(findings: list[Finding]) -> None:
+    if not findings:
+        out.print("no findings")
+        return
+    table = Table(box=box.SIMPLE)
+    table.add_column("level", no_wrap=True)
+    table.add_column("lint (category)", no_wrap=True)
+    table.add_column("object")
+    table.add_column("problem and fix")
+    colour = {Level.ERROR: "bold red", Level.WARN: "yellow", Level.INFO: "cyan"}
+    for f in findings:
+        table.add_row(
+            f"[{colour[f.level]}]{f.level}[/]",
+            f"{f.lint}\n[dim]({f.category})[/]",
+            escape(f.object),
+            f"{escape(f.detail)}\n[dim]fix: {escape(f.remediation)}[/]",
+        )
+    out.print(table)
+    counts = Counter(f.level for f in findings)
+    out.print(", ".join(f"{counts[level]} {level}" for level in Level if counts[level]))
 
 
 # --------------------------------------------------------------------------- dev

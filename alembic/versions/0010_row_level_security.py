@@ -156,6 +156,8 @@ def upgrade() -> None:
     -- ------------------------------------------------------------ grants
 
     revoke all on all tables in schema public from anon, authenticated;
+    -- Alembic's bookkeeping lives in public too: no client grant, no policy.
+    alter table if exists public.alembic_version enable row level security;
     revoke all on all sequences in schema public from anon, authenticated;
 
     grant select on public.categories, public.vendors, public.products, public.reviews
@@ -357,6 +359,7 @@ def downgrade() -> None:
     end
     $$;
     {"".join(f"alter table public.{t} disable row level security;{chr(10)}    " for t in TABLES)}
+    alter table if exists public.alembic_version disable row level security;
     drop trigger vendor_moves_status_only on public.orders;
     drop trigger admin_only_columns on public.vendors;
     drop trigger admin_only_columns on public.profiles;
