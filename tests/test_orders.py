@@ -370,6 +370,39 @@ def test_items_cannot_be_removed_once_confirmed(seeded_db_url: str) -> None:
     )
 
 
+def test_a_sold_product_can_be_deleted_and_its_items_keep_name_and_price(
+    seeded_db_url: str,
+) -> None:
+    order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 2), (BUN, 1)])
+    _set_status(seeded_db_url, order_id, "confirmed")
+    before = _order(seeded_db_url, order_id)
+    query(seeded_db_url, "delete from public.products where id = %s", [SOURDOUGH])
+    items = query(
+        seeded_db_url,
+        "select product_id, product_name, unit_price, quantity from public.order_items "
+        "where order_id = %s order by product_name",
+        [order_id],
+    )
+    assert items == [
+        (BUN, "Cinnamon bun", Decimal("2.80"), 1),
+        (None, "Sourdough loaf", Decimal("4.50"), 2),
+    ]
+    after = _order(seeded_db_url, order_id)
+    assert (after["total"], after["updated_at"]) == (before["total"], before["updated_at"])
+
+
+def test_a_confirmed_item_cannot_be_repointed_to_another_product(seeded_db_url: str) -> None:
+    order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1)])
+    _set_status(seeded_db_url, order_id, "confirmed")
+    with pytest.raises(psycopg.Error) as info:
+        query(
+            seeded_db_url,
+            "update public.order_items set product_id = %s where order_id = %s",
+            [BUN, order_id],
+        )
+    assert info.value.sqlstate == "ZA004"
+
+
 def test_deleting_an_order_takes_its_items(seeded_db_url: str) -> None:
     order_id = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1), (BUN, 2)])
     query(seeded_db_url, "delete from public.orders where id = %s", [order_id])
