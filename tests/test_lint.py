@@ -103,8 +103,7 @@ PLANTED = [
         id="duplicate-index",
     ),
     pytest.param(
-        "create table public.keyless (x int); "
-        "alter table public.keyless enable row level security",
+        "create table public.keyless (x int); alter table public.keyless enable row level security",
         "no_primary_key",
         "public.keyless",
         id="no-primary-key",

@@ -8,9 +8,9 @@ layer missing, 7 migration failed, 8 backend unavailable, 130 interrupted.
 from __future__ import annotations
 
 import signal
-from collections import Counter
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,16 +20,16 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.markup import escape
+from rich.table import Table
 
 from zora_db import __version__, migrations
 from zora_db.catalog import introspect
 from zora_db.compat import BootstrapOutcome, bootstrap
 from zora_db.devdb import DevCluster
 from zora_db.errors import ConfigError, ZoraDbError
-from zora_db.migrations import MigrationSettings
 from zora_db.lint import Finding, Level, run_lints
+from zora_db.migrations import MigrationSettings
 from zora_db.scratch import database_or_scratch
 from zora_db.seed import seed
 from zora_db.summary import summarize
@@ -318,9 +318,7 @@ def lint_command(
     lints a throwaway database migrated to head. Exit code 1 when any finding
     is an error.
     """
-    with database_or_scratch(
-        _target(database_url), config_path=STATE.config_path, say=_say
-    ) as url:
+    with database_or_scratch(_target(database_url), config_path=STATE.config_path, say=_say) as url:
         findings = run_lints(introspect(url, tuple(schema) if schema else None))
     if json_output:
         out.print_json(data={"findings": [asdict(f) for f in findings]})

@@ -123,7 +123,9 @@ def _auth_users_exposed(cat: Catalog) -> Iterator[tuple[str, str]]:
 
 # auth.uid(), auth.jwt(), current_setting(...), private.is_admin(): constant within a
 # statement, but evaluated for every row unless wrapped as (select ...).
-_PER_STATEMENT_CALL = re.compile(r"\b(?:current_setting\s*\(|[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\(\))")
+_PER_STATEMENT_CALL = re.compile(
+    r"\b(?:current_setting\s*\(|[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\(\))"
+)
 _WRAPPED = re.compile(r"\(\s*SELECT\s+$", re.IGNORECASE)
 
 
@@ -210,8 +212,10 @@ def _realtime_table_not_published(cat: Catalog) -> Iterator[tuple[str, str]]:
     publication = cat.publication(REALTIME_PUBLICATION)
     published = set(publication.tables) if publication else set()
     for table in REALTIME_TABLES:
-        if cat.relation(table) is not None and table not in published and not (
-            publication and publication.all_tables
+        if (
+            cat.relation(table) is not None
+            and table not in published
+            and not (publication and publication.all_tables)
         ):
             yield table, f"the apps subscribe to it, but it is not in {REALTIME_PUBLICATION}"
 

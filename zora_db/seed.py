@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,10 +167,15 @@ def _counts(conn: psycopg.Connection) -> dict[str, int]:
     return dict(zip(tables, (int(n) for n in row), strict=True))
 
 
-def _as(conn: psycopg.Connection, user: uuid.UUID | None) -> None:
-    """Make auth.uid() return ``user`` for the rest of the transaction, as a request would."""
-    claims = json.dumps({"sub": str(user), "role": "authenticated"}) if user else ""
+@contextmanager
+def _as(conn: psycopg.Connection, user: uuid.UUID) -> Iterator[None]:
+    """Act as ``user`` the way an API request does (role and JWT claims), then stop."""
+    claims = json.dumps({"sub": str(user), "role": "authenticated"})
     conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+    conn.execute("set local role authenticated")
+    yield
+    conn.execute("reset role")
+    conn.execute("select set_config('request.jwt.claims', '', true)")
 
 
 def _user(conn: psycopg.Connection, key: str, email: str, full_name: str) -> uuid.UUID:
@@ -242,17 +249,17 @@ def _load(conn: psycopg.Connection) -> None:
 
     orders: list[uuid.UUID] = []
     for customer, vendor, items, statuses in ORDERS:
-        _as(conn, customers[customer])
         payload = [{"product_id": str(product_ids[vendor][i]), "quantity": q} for i, q in items]
-        row = conn.execute(
-            "select id from public.create_order(%s, %s::jsonb, %s, null)",
-            [vendor_ids[vendor], json.dumps(payload), addresses[customer]],
-        ).fetchone()
+        with _as(conn, customers[customer]):
+            row = conn.execute(
+                "select id from public.create_order(%s, %s::jsonb, %s, null)",
+                [vendor_ids[vendor], json.dumps(payload), addresses[customer]],
+            ).fetchone()
         assert row is not None
         orders.append(row[0])
-        _as(conn, vendor_users[vendor])
-        for status in statuses:
-            conn.execute("update public.orders set status = %s where id = %s", [status, row[0]])
+        with _as(conn, vendor_users[vendor]):
+            for status in statuses:
+                conn.execute("update public.orders set status = %s where id = %s", [status, row[0]])
         if statuses and statuses[-1] == "delivered":
             conn.execute(
                 "insert into public.payments (order_id, user_id, amount, currency, status, "
@@ -263,19 +270,19 @@ def _load(conn: psycopg.Connection) -> None:
 
     for index, (rating, comment) in REVIEWS.items():
         customer, vendor, items, _ = ORDERS[index]
-        _as(conn, customers[customer])
-        conn.execute(
-            "insert into public.reviews (order_id, user_id, vendor_id, product_id, rating, comment)"
-            " values (%s, %s, %s, %s, %s, %s)",
-            [
-                orders[index],
-                customers[customer],
-                vendor_ids[vendor],
-                product_ids[vendor][items[0][0]],
-                rating,
-                comment,
-            ],
-        )
+        with _as(conn, customers[customer]):
+            conn.execute(
+                "insert into public.reviews (order_id, user_id, vendor_id, product_id, rating, "
+                "comment) values (%s, %s, %s, %s, %s, %s)",
+                [
+                    orders[index],
+                    customers[customer],
+                    vendor_ids[vendor],
+                    product_ids[vendor][items[0][0]],
+                    rating,
+                    comment,
+                ],
+            )
 
     for customer, vendor, product_index, quantity in (
         ("alice", "brixton-spice", 1, 2),
@@ -318,7 +325,6 @@ def _load(conn: psycopg.Connection) -> None:
         "('orders.max_items', '50', 'Most items one order may hold', %(a)s)",
         {"a": admin},
     )
-    _as(conn, None)
 
 
 # --------------------------------------------------------------------------- volume

@@ -514,7 +514,10 @@ def _check_rows(conn: psycopg.Connection[Any], cell: Cell, params: dict[str, Any
         return result
     if cell.operation == "update":
         statement = sql.SQL("update {} set {} where {} = %s returning {}").format(
-            table, sql.SQL(PROBES[cell.table]), _pk(cell.table), _pk(cell.table)  # type: ignore[arg-type]
+            table,
+            sql.SQL(PROBES[cell.table]),
+            _pk(cell.table),
+            _pk(cell.table),  # type: ignore[arg-type]
         )
     else:
         statement = sql.SQL("delete from {} where {} = %s returning {}").format(

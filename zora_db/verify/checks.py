@@ -1,0 +1,74 @@
+"""Named checks against a seeded database, each in a transaction that is rolled back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from zora_db.verify.actors import Actor, acting_as
+
+Conn = psycopg.Connection[Any]
+
+
+class CheckFailed(AssertionError):
+    """The database did not behave as the check requires."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    description: str
+    run: Callable[[Conn, dict[str, Any]], None]
+
+
+def run_check(conn: Conn, check: Check, known: dict[str, Any]) -> None:
+    """Run ``check``; raises CheckFailed. Nothing it does is kept."""
+    with conn.transaction(force_rollback=True):
+        check.run(conn, known)
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+def refused(
+    conn: Conn, actor: Actor | None, statement: str, params: Any = None, *, sqlstate: str
+) -> None:
+    """``statement`` (as ``actor``, or the owner) must fail with ``sqlstate``; nothing stays."""
+    try:
+        with conn.transaction():
+            if actor is None:
+                conn.execute(statement, params)
+            else:
+                with acting_as(conn, actor):
+                    conn.execute(statement, params)
+    except psycopg.Error as exc:
+        expect(
+            exc.sqlstate == sqlstate,
+            f"{statement!r} failed with {exc.sqlstate} ({exc.diag.message_primary}), "
+            f"expected {sqlstate}",
+        )
+        return
+    raise CheckFailed(
+        f"{statement!r} as {actor.key if actor else 'owner'} succeeded; expected {sqlstate}"
+    )
+
+
+def rows(conn: Conn, actor: Actor | None, statement: str, params: Any = None) -> list[Any]:
+    """The rows of ``statement`` run as ``actor`` (or as the owner with ``None``)."""
+    if actor is None:
+        cur = conn.execute(statement, params)
+    else:
+        with acting_as(conn, actor):
+            cur = conn.execute(statement, params)
+    return cur.fetchall() if cur.description else []
+
+
+def value(conn: Conn, statement: str, params: Any = None) -> Any:
+    """One value, read as the owner."""
+    row = conn.execute(statement, params).fetchone()
+    return row[0] if row else None
