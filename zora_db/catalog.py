@@ -618,11 +618,11 @@ class _Reader:
     def rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         self.queries += 1
         with self.conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(query, params)  # type: ignore[arg-type]
+            cur.execute(query, params)
             return cur.fetchall()
 
     def scalar(self, query: str, params: dict[str, Any]) -> Any:
         self.queries += 1
-        row = self.conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+        row = self.conn.execute(query, params).fetchone()
         assert row is not None
         return row[0]

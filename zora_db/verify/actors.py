@@ -61,6 +61,6 @@ def acting_as(conn: psycopg.Connection[Any], actor: Actor) -> Iterator[None]:
     try:
         yield
     finally:
-        if not conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
             conn.execute("reset role")
             conn.execute("select set_config('request.jwt.claims', '', true)")

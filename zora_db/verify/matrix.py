@@ -446,7 +446,7 @@ class CellResult:
 
 
 def cells() -> Iterator[Cell]:
-    """Every cell of the matrix: table × operation × actor."""
+    """Every cell of the matrix: table, operation and actor."""
     for table in SELECT:
         for operation in OPERATIONS:
             for actor in ACTORS:
@@ -492,7 +492,7 @@ def _pk(table: str) -> sql.Composable:
 def _check_rows(conn: psycopg.Connection[Any], cell: Cell, params: dict[str, Any]) -> CellResult:
     table = sql.Identifier("public", cell.table)
     scope = {"select": SELECT, "update": UPDATE, "delete": DELETE}[cell.operation][cell.table]
-    scope_sql = sql.SQL(scope[cell.actor.kind])  # type: ignore[arg-type]
+    scope_sql = sql.SQL(scope[cell.actor.kind])
     everything = [
         r[0] for r in conn.execute(sql.SQL("select {} from {}").format(_pk(cell.table), table))
     ]
@@ -517,7 +517,7 @@ def _check_rows(conn: psycopg.Connection[Any], cell: Cell, params: dict[str, Any
             table,
             sql.SQL(PROBES[cell.table]),
             _pk(cell.table),
-            _pk(cell.table),  # type: ignore[arg-type]
+            _pk(cell.table),
         )
     else:
         statement = sql.SQL("delete from {} where {} = %s returning {}").format(
