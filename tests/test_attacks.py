@@ -13,6 +13,7 @@ from zora_db.throwaway import Throwaway
 from zora_db.verify.attacks import ATTACKS
 from zora_db.verify.checks import Check, CheckFailed, run_check
 from zora_db.verify.matrix import facts
+from zora_db.verify.triggers import TRIGGER_CHECKS
 
 Seeded = tuple[psycopg.Connection[Any], dict[str, Any]]
 
@@ -131,3 +132,52 @@ def test_the_attack_check_catches_a_weakened_schema(
 
 def test_every_attack_has_a_weakening() -> None:
     assert {p.values[1] for p in WEAKENED} == {a.name for a in ATTACKS}
+
+
+# --------------------------------------------------------------------------- trigger checks
+
+
+@pytest.mark.parametrize("check", TRIGGER_CHECKS, ids=lambda c: c.name)
+def test_trigger_check_passes(check: Check, seeded: Seeded) -> None:
+    conn, known = seeded
+    run_check(conn, check, known)
+
+
+BROKEN_TRIGGERS = [
+    pytest.param("drop trigger set_updated_at on public.payments", "updated_at on every table"),
+    pytest.param(
+        "alter table public.orders disable trigger announce_new_order",
+        "new order priced and announced",
+    ),
+    pytest.param(
+        "alter table public.orders disable trigger record_order_status_change",
+        "status change recorded and told",
+    ),
+    pytest.param(
+        "alter table public.order_items disable trigger order_items_deleted",
+        "subtotal follows items",
+    ),
+    pytest.param(
+        "alter table public.reviews disable trigger apply_review_rating", "reviews keep ratings"
+    ),
+    pytest.param(
+        "alter table public.messages disable trigger deliver_message",
+        "messages notify the other side",
+    ),
+    pytest.param(
+        "alter table auth.users disable trigger on_auth_user_created",
+        "new users get a customer profile",
+    ),
+]
+
+
+@pytest.mark.parametrize(("breakage", "name"), BROKEN_TRIGGERS)
+def test_the_trigger_check_catches_a_broken_trigger(
+    seeded: Seeded, breakage: str, name: str
+) -> None:
+    conn, known = seeded
+    check = next(c for c in TRIGGER_CHECKS if c.name == name)
+    with conn.transaction(force_rollback=True):
+        conn.execute(breakage)
+        with pytest.raises(CheckFailed):
+            run_check(conn, check, known)

@@ -30,10 +30,11 @@ from zora_db.devdb import DevCluster
 from zora_db.errors import ConfigError, ZoraDbError
 from zora_db.lint import Finding, Level, run_lints
 from zora_db.migrations import MigrationSettings
-from zora_db.scratch import database_or_scratch
+from zora_db.scratch import database_or_scratch, scratch_database
 from zora_db.seed import seed
 from zora_db.summary import summarize
 from zora_db.urls import configured_url, redact, resolve_url
+from zora_db.verify import Report, verify
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -348,6 +349,69 @@ def _render_findings(findings: list[Finding]) -> None:
     out.print(table)
     counts = Counter(f.level for f in findings)
     out.print(", ".join(f"{counts[level]} {level}" for level in Level if counts[level]))
+
+
+@app.command("verify")
+def verify_command(database_url: DatabaseUrl = None, json_output: Json = False) -> None:
+    """Prove the schema on a real database: access matrix, attacks, triggers, realtime.
+
+    Creates a temporary database, migrates it to head, loads the demo data set,
+    runs every check (each rolled back) and drops it. With a database URL the
+    temporary database is made on that server (its role needs CREATEDB, and
+    superuser for the realtime check); existing databases are never touched.
+    Without one, on a throwaway server. Exit code 1 when any check fails.
+    """
+    server = _target(database_url)
+    with scratch_database(server, seeded=True, config_path=STATE.config_path, say=_say) as url:
+        report = verify(url, progress=_say)
+    if json_output:
+        out.print_json(data=_report_json(report))
+    else:
+        _render_report(report)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+def _report_json(report: Report) -> dict[str, object]:
+    return {
+        "passed": report.passed,
+        "groups": [
+            {
+                "name": g.name,
+                "checks": g.checks,
+                "passed": g.passed,
+                "failed": g.failed,
+                "seconds": round(g.seconds, 3),
+            }
+            for g in report.groups
+        ],
+        "failures": [asdict(o) for o in report.failures],
+        "realtime": {"changes": len(report.latencies_ms), "latency_ms": report.latency()},
+    }
+
+
+def _render_report(report: Report) -> None:
+    table = Table(box=box.SIMPLE)
+    for column in ("group", "checks", "passed", "failed", "seconds"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for g in report.groups:
+        failed = f"[bold red]{g.failed}[/]" if g.failed else "0"
+        table.add_row(g.name, str(g.checks), str(g.passed), failed, f"{g.seconds:.2f}")
+    out.print(table)
+    for o in report.failures:
+        out.print(f"[bold red]FAILED[/] {escape(o.group)}: {escape(o.name)}: {escape(o.detail)}")
+    latency = report.latency()
+    if latency:
+        out.print(
+            f"realtime: {len(report.latencies_ms)} changes decoded, commit to decode "
+            f"p50 {latency['p50']} ms, p99 {latency['p99']} ms, max {latency['max']} ms"
+        )
+    total = sum(g.checks for g in report.groups)
+    out.print(
+        f"[bold green]verified[/]: all {total} checks passed"
+        if report.passed
+        else f"[bold red]{len(report.failures)} of {total} checks failed[/]"
+    )
 
 
 # --------------------------------------------------------------------------- dev

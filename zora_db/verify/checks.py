@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from zora_db.verify.actors import Actor, acting_as
 
 Conn = psycopg.Connection[Any]
+Statement = str | sql.SQL | sql.Composed
 
 
 class CheckFailed(AssertionError):
@@ -36,7 +38,7 @@ def expect(condition: bool, message: str) -> None:
 
 
 def refused(
-    conn: Conn, actor: Actor | None, statement: str, params: Any = None, *, sqlstate: str
+    conn: Conn, actor: Actor | None, statement: Statement, params: Any = None, *, sqlstate: str
 ) -> None:
     """``statement`` (as ``actor``, or the owner) must fail with ``sqlstate``; nothing stays."""
     try:
@@ -58,7 +60,7 @@ def refused(
     )
 
 
-def rows(conn: Conn, actor: Actor | None, statement: str, params: Any = None) -> list[Any]:
+def rows(conn: Conn, actor: Actor | None, statement: Statement, params: Any = None) -> list[Any]:
     """The rows of ``statement`` run as ``actor`` (or as the owner with ``None``)."""
     if actor is None:
         cur = conn.execute(statement, params)
@@ -68,7 +70,7 @@ def rows(conn: Conn, actor: Actor | None, statement: str, params: Any = None) ->
     return cur.fetchall() if cur.description else []
 
 
-def value(conn: Conn, statement: str, params: Any = None) -> Any:
+def value(conn: Conn, statement: Statement, params: Any = None) -> Any:
     """One value, read as the owner."""
     row = conn.execute(statement, params).fetchone()
     return row[0] if row else None
