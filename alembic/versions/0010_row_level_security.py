@@ -3,7 +3,7 @@
 Revision ID: 0010
 Revises: 0009
 
-Who may do what (the access matrix in zora_db/access/matrix.py states it as
+Who may do what (the access matrix in zora_db/verify/matrix.py states it as
 data and `zora-db verify` proves it):
 * anyone (anon included) reads active categories, verified and active vendors,
   their active products, and reviews;

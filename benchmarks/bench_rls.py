@@ -1,0 +1,175 @@
+"""Row level security's price: a customer lists their 20 newest orders.
+
+1 000 000 orders over 10 000 customers (100 each) and 100 shops. The same
+query as ``authenticated`` under RLS (role and JWT claims, as PostgREST sets
+them) and as ``service_role`` (bypasses RLS) with the equivalent ``WHERE``.
+
+* ``app_query``: what the apps send (``.eq('user_id', user.id)``), so the
+  policy only filters what the index already found. Target ratio ≤ 1.3, the
+  plan on orders_user_created_idx.
+* ``policy_only``: no ``WHERE``, the policy alone must find the rows.
+* ``unwrapped``: the same two with the policy's calls not wrapped in a
+  sub-select (``auth.uid()``, ``private.is_admin()`` per row).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import psycopg
+from _common import emit, summary
+
+from zora_db import migrations
+from zora_db.compat import bootstrap
+from zora_db.seed import generate_vendors
+from zora_db.throwaway import LocalCluster
+
+ORDERS = 1_000_000
+CUSTOMERS = 10_000
+SHOPS = 100
+SAMPLES = 2_000  # queries per variant, round-robin over the customers below
+SAMPLED_CUSTOMERS = 200
+
+NEWEST = "select * from public.orders {where} order by created_at desc limit 20"
+UNWRAPPED_POLICY = """
+    drop policy orders_select on public.orders;
+    create policy orders_select on public.orders for select to authenticated
+      using (user_id = auth.uid() or vendor_id = private.current_vendor_id()
+             or private.is_admin());
+"""
+
+
+def _load(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        generate_vendors(conn, SHOPS, prefix="shop")
+        conn.execute(
+            "insert into auth.users (id, email) select gen_random_uuid(), "
+            "'customer-' || g || '@zora.test' from generate_series(1, %s) g",
+            [CUSTOMERS],
+        )
+        # Volume, not behaviour: the order triggers are not what is measured.
+        conn.execute("set session_replication_role = replica")
+        conn.execute(
+            """
+            with c as (select array_agg(id order by id) ids from public.profiles
+                       where email like 'customer-%%'),
+                 v as (select array_agg(id order by id) ids from public.vendors)
+            insert into public.orders (user_id, vendor_id, status, subtotal, created_at)
+            select c.ids[1 + g %% %(customers)s], v.ids[1 + g %% %(shops)s], 'delivered',
+                   10 + g %% 50, now() - g * interval '1 minute'
+            from generate_series(1, %(orders)s) g, c, v
+            """,
+            {"customers": CUSTOMERS, "shops": SHOPS, "orders": ORDERS},
+        )
+        conn.execute("set session_replication_role = origin")
+        conn.execute("vacuum analyze public.orders")
+
+
+def _customers(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select id::text from public.profiles where email like 'customer-%%' "
+            "order by id limit %s",
+            [SAMPLED_CUSTOMERS],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _plan(conn: psycopg.Connection[Any], statement: str, params: list[Any]) -> dict[str, Any]:
+    """The scan under the Limit, and the rows it read, from EXPLAIN ANALYZE."""
+    row = conn.execute(f"explain (analyze, format json) {statement}", params).fetchone()
+    assert row is not None
+    plan = row[0][0]["Plan"]
+    while plan.get("Plans") and "Scan" not in plan["Node Type"]:
+        plan = next(p for p in plan["Plans"] if p.get("Parent Relationship") != "InitPlan")
+    return {
+        "node": plan["Node Type"],
+        "index": plan.get("Index Name"),
+        "rows_removed_by_filter": plan.get("Rows Removed by Filter", 0),
+    }
+
+
+def _measure(url: str, role: str, with_where: bool, customers: list[str]) -> dict[str, Any]:
+    statement = NEWEST.format(where="where user_id = %s" if with_where else "")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"set role {role}")
+
+        def run(customer: str) -> float:
+            conn.execute(
+                "select set_config('request.jwt.claims', %s, false)",
+                [json.dumps({"sub": customer, "role": role})],
+            )
+            params = [customer] if with_where else []
+            started = time.perf_counter()
+            rows = conn.execute(statement, params).fetchall()
+            elapsed = time.perf_counter() - started
+            assert len(rows) == 20 and all(str(r[1]) == customer for r in rows), "wrong rows"
+            return elapsed
+
+        for customer in customers:  # warm the cache and the prepared statement
+            run(customer)
+        samples = [run(customers[i % len(customers)]) for i in range(SAMPLES)]
+        conn.execute(
+            "select set_config('request.jwt.claims', %s, false)",
+            [json.dumps({"sub": customers[0], "role": role})],
+        )
+        plan = _plan(conn, statement, [customers[0]] if with_where else [])
+    figures = summary(samples)
+    return {
+        "median_ms": round(figures["median_s"] * 1000, 4),
+        "p99_ms": round(statistics.quantiles(samples, n=100)[98] * 1000, 4),
+        "plan": plan,
+    }
+
+
+def _compare(url: str, customers: list[str]) -> dict[str, Any]:
+    service = _measure(url, "service_role", True, customers)
+    app = _measure(url, "authenticated", True, customers)
+    policy_only = _measure(url, "authenticated", False, customers)
+    return {
+        "service_role_with_where": service,
+        "app_query": {**app, "ratio_to_service_role": _ratio(app, service)},
+        "policy_only": {**policy_only, "ratio_to_service_role": _ratio(policy_only, service)},
+    }
+
+
+def _ratio(a: dict[str, Any], b: dict[str, Any]) -> float:
+    return round(a["median_ms"] / b["median_ms"], 2)
+
+
+def main() -> None:
+    with LocalCluster() as cluster:
+        started = time.perf_counter()
+        url = cluster.create_database("bench_rls")
+        bootstrap(url)
+        migrations.upgrade(url)
+        _load(url)
+        load_s = time.perf_counter() - started
+        customers = _customers(url)
+        wrapped = _compare(url, customers)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(UNWRAPPED_POLICY)
+        unwrapped = _compare(url, customers)
+    emit(
+        "rls",
+        {
+            "orders": ORDERS,
+            "customers": CUSTOMERS,
+            "queries_per_variant": SAMPLES,
+            "load_s": round(load_s, 1),
+            "target_ratio": 1.3,
+            "wrapped": wrapped,
+            "unwrapped": unwrapped,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
