@@ -41,13 +41,39 @@ API_ROLES = ("anon", "authenticated", "service_role")
 
 
 @dataclass(frozen=True)
+class TypeRef:
+    """A type by its catalog name: ``pg_catalog.int4``, ``public.order_status``.
+
+    ``element`` is the element type of an array (``pg_catalog._text`` has
+    ``pg_catalog.text``); ``relation`` is set for a table's row type.
+    """
+
+    schema: str
+    name: str
+    element: TypeRef | None = None
+    relation: bool = False
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TypeRef:
+        element = data.get("element")
+        return cls(
+            data["schema"],
+            data["name"],
+            cls.from_json(element) if element else None,
+            bool(data.get("relation")),
+        )
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     position: int
     type: str  # as format_type renders it, e.g. "numeric(12,2)", "text[]"
-    type_schema: str
-    type_name: str  # the base name, e.g. "numeric", "_text" for arrays
-    element_type: str | None  # for arrays: the element's base name
+    type_ref: TypeRef
     array_dimensions: int
     nullable: bool
     default: str | None
@@ -136,6 +162,7 @@ class Policy:
 class Argument:
     name: str | None
     type: str
+    type_ref: TypeRef
     mode: str  # "in", "out", "inout", "variadic", "table"
     has_default: bool
 
@@ -147,6 +174,7 @@ class Function:
     identity_arguments: str  # pg_get_function_identity_arguments
     arguments: tuple[Argument, ...]
     return_type: str
+    return_type_ref: TypeRef
     returns_set: bool
     kind: str  # "function", "procedure", "aggregate", "window"
     language: str
@@ -159,6 +187,15 @@ class Function:
     @property
     def signature(self) -> str:
         return f"{self.schema}.{self.name}({self.identity_arguments})"
+
+    @property
+    def inputs(self) -> tuple[Argument, ...]:
+        return tuple(a for a in self.arguments if a.mode in ("in", "inout", "variadic"))
+
+    @property
+    def outputs(self) -> tuple[Argument, ...]:
+        """The columns of a ``returns table (...)`` or of OUT arguments."""
+        return tuple(a for a in self.arguments if a.mode in ("out", "inout", "table"))
 
     @property
     def search_path(self) -> str | None:
@@ -302,11 +339,26 @@ select n.nspname as schema, c.relname as name,
  order by n.nspname collate "C", c.relname collate "C"
 """
 
+# A type as JSON for TypeRef.from_json: schema, name, the element of an
+# array, and whether it is a table's row type.
+_TYPE_REF = """
+(select json_build_object(
+          'schema', tn.nspname, 'name', t.typname,
+          'relation', t.typtype = 'c' and tr.relkind <> 'c',
+          'element', (select json_build_object('schema', en.nspname, 'name', e.typname)
+                        from pg_catalog.pg_type e
+                        join pg_catalog.pg_namespace en on en.oid = e.typnamespace
+                       where e.oid = t.typelem and t.typcategory = 'A'))
+   from pg_catalog.pg_type t
+   join pg_catalog.pg_namespace tn on tn.oid = t.typnamespace
+   left join pg_catalog.pg_class tr on tr.oid = t.typrelid
+  where t.oid = {oid})
+"""
+
 _ATTRIBUTE_COLUMNS = """
        a.attname as name, a.attnum as position,
        format_type(a.atttypid, a.atttypmod) as type,
-       tn.nspname as type_schema, t.typname as type_name,
-       et.typname as element_type,
+       {type_ref} as type_ref,
        greatest(a.attndims, case when t.typcategory = 'A' then 1 else 0 end) as array_dimensions,
        not a.attnotnull as nullable,
        case when a.attgenerated = '' then pg_get_expr(ad.adbin, ad.adrelid) end as "default",
@@ -322,7 +374,7 @@ _ATTRIBUTE_COLUMNS = """
          information_schema._pg_truetypid(a.*, t.*),
          information_schema._pg_truetypmod(a.*, t.*)) as numeric_scale,
        col_description(a.attrelid, a.attnum) as comment
-"""
+""".format(type_ref=_TYPE_REF.format(oid="a.atttypid"))
 
 _COLUMNS_SQL = f"""
 select n.nspname as schema, c.relname as relation, {_ATTRIBUTE_COLUMNS}
@@ -330,8 +382,6 @@ select n.nspname as schema, c.relname as relation, {_ATTRIBUTE_COLUMNS}
   join pg_catalog.pg_class c on c.oid = a.attrelid
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
   join pg_catalog.pg_type t on t.oid = a.atttypid
-  join pg_catalog.pg_namespace tn on tn.oid = t.typnamespace
-  left join pg_catalog.pg_type et on et.oid = t.typelem and t.typcategory = 'A'
   left join pg_catalog.pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
  where n.nspname = any (%(schemas)s) and c.relkind in ('r', 'p', 'v', 'm', 'f', 'c')
    and a.attnum > 0 and not a.attisdropped
@@ -402,6 +452,7 @@ select n.nspname as schema, p.proname as name,
          select array_agg(json_build_object(
                   'name', nullif(x.name, ''),
                   'type', format_type(x.type, null),
+                  'type_ref', {_TYPE_REF.format(oid="x.type")},
                   'mode', case x.mode when 'i' then 'in' when 'o' then 'out'
                                       when 'b' then 'inout' when 'v' then 'variadic'
                                       else 'table' end,
@@ -418,7 +469,9 @@ select n.nspname as schema, p.proname as name,
                                         array_fill(''::text, array[p.pronargs])))
                         with ordinality a(type, mode, name, ord)) x
        ), '{{}}') as arguments,
-       format_type(p.prorettype, null) as return_type, p.proretset as returns_set,
+       format_type(p.prorettype, null) as return_type,
+       {_TYPE_REF.format(oid="p.prorettype")} as return_type_ref,
+       p.proretset as returns_set,
        case p.prokind when 'f' then 'function' when 'p' then 'procedure'
                       when 'a' then 'aggregate' else 'window' end as kind,
        l.lanname as language,
@@ -525,6 +578,7 @@ def introspect_connection(
 
     columns: dict[tuple[str, str], list[Column]] = {}
     for row in reader.rows(_COLUMNS_SQL, params):
+        row["type_ref"] = TypeRef.from_json(row["type_ref"])
         columns.setdefault((row.pop("schema"), row.pop("relation")), []).append(Column(**row))
 
     relations = []
@@ -555,7 +609,11 @@ def introspect_connection(
         Function(
             **{
                 **row,
-                "arguments": tuple(Argument(**a) for a in row["arguments"]),
+                "arguments": tuple(
+                    Argument(**{**a, "type_ref": TypeRef.from_json(a["type_ref"])})
+                    for a in row["arguments"]
+                ),
+                "return_type_ref": TypeRef.from_json(row["return_type_ref"]),
                 "config": tuple(row["config"]),
                 "executable_by": tuple(row["executable_by"]),
             }

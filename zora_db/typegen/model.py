@@ -1,0 +1,322 @@
+"""The catalog seen as types: what every language's generator renders.
+
+One pass over a ``Catalog`` decides, once for all languages, what each
+column, attribute and argument is (a scalar, an enum, a composite type, a
+table's row, an array of one of those), whether it may be null, whether an
+insert may leave it out, and which constraints a validator can carry
+(length, digits, simple ranges). The generators only spell it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from zora_db.catalog import Catalog, Column, Constraint, Domain, Relation, TypeRef
+
+# PostgreSQL base type → a language-neutral scalar.
+SCALARS = {
+    "bool": "bool",
+    "int2": "int",
+    "int4": "int",
+    "int8": "int",
+    "oid": "int",
+    "float4": "float",
+    "float8": "float",
+    "numeric": "decimal",
+    "money": "decimal",
+    "text": "str",
+    "varchar": "str",
+    "bpchar": "str",
+    "char": "str",
+    "name": "str",
+    "citext": "str",
+    "inet": "str",
+    "cidr": "str",
+    "macaddr": "str",
+    "tsvector": "str",
+    "uuid": "uuid",
+    "timestamptz": "datetime_tz",
+    "timestamp": "datetime",
+    "date": "date",
+    "time": "time",
+    "timetz": "time",
+    "interval": "timedelta",
+    "json": "json",
+    "jsonb": "json",
+    "bytea": "bytes",
+    "void": "void",
+    "record": "record",
+}
+
+
+@dataclass(frozen=True)
+class Type:
+    """What a value is. Exactly one of scalar, enum, composite, row is set."""
+
+    scalar: str | None = None  # a value of SCALARS, or "unknown"
+    enum: str | None = None  # the enum's name
+    composite: str | None = None  # the composite type's name
+    row: str | None = None  # a table's or view's name: its Row type
+    array_of: Type | None = None
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What a validator can check: from typmods, domains and simple CHECKs."""
+
+    max_length: int | None = None
+    max_digits: int | None = None
+    decimal_places: int | None = None
+    ge: str | None = None  # numbers as PostgreSQL prints them
+    le: str | None = None
+    gt: str | None = None
+    lt: str | None = None
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in vars(self).values())
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: Type
+    nullable: bool
+    optional_on_insert: bool = False  # a default, identity or null will do
+    generated: bool = False  # never written: absent from Insert and Update
+    comment: str | None = None
+    bounds: Bounds = Bounds()
+
+
+@dataclass(frozen=True)
+class Relationship:
+    foreign_key: str
+    columns: tuple[str, ...]
+    one_to_one: bool
+    referenced_relation: str
+    referenced_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    fields: tuple[Field, ...]
+    comment: str | None
+    is_view: bool
+    relationships: tuple[Relationship, ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionShape:
+    name: str
+    args: tuple[Field, ...]  # optional_on_insert: the argument has a default
+    returns: Type
+    returns_set: bool
+    returns_table: tuple[Field, ...]  # the columns of ``returns table (...)``
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class EnumShape:
+    name: str
+    values: tuple[str, ...]
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class CompositeShape:
+    name: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """One schema's types, each list sorted by name."""
+
+    name: str
+    tables: tuple[Table, ...] = ()
+    views: tuple[Table, ...] = ()
+    functions: tuple[FunctionShape, ...] = ()  # overloads adjacent
+    enums: tuple[EnumShape, ...] = ()
+    composites: tuple[CompositeShape, ...] = ()
+    notes: tuple[str, ...] = field(default=())  # what could not be typed, and why
+
+
+def build(catalog: Catalog, schema: str = "public") -> Schema:
+    """The types of ``schema`` as the generators need them."""
+    return _Builder(catalog, schema).schema()
+
+
+# CHECK (col >= 1), CHECK ((col >= 1) AND (col <= 5)), CHECK (length(col) <= 2000),
+# and VALUE in domains; numbers may carry a cast: (0)::numeric.
+_COMPARISON = re.compile(
+    r"\(*(?P<subject>length\((?P<lcol>\w+)\)|(?P<col>\w+))\s*(?P<op>>=|<=|>|<)\s*"
+    r"\(*(?P<number>-?\d+(?:\.\d+)?)\)*(?:::[\w ]+)?\)*"
+)
+
+
+def simple_bounds(definition: str, column: str) -> dict[str, str] | None:
+    """Bounds of a CHECK that is only comparisons of ``column`` with numbers, ANDed."""
+    body = definition.removeprefix("CHECK ").strip()
+    parts = [p.strip() for p in re.split(r"\s+AND\s+", body)]
+    found: dict[str, str] = {}
+    names = {">=": "ge", "<=": "le", ">": "gt", "<": "lt"}
+    for part in parts:
+        match = _COMPARISON.fullmatch(part)
+        if not match:
+            return None
+        if match["lcol"]:
+            if match["lcol"] != column or match["op"] not in ("<=", "<"):
+                return None
+            limit = int(float(match["number"])) - (match["op"] == "<")
+            found["max_length"] = str(limit)
+        elif match["col"] in (column, "VALUE"):
+            found[names[match["op"]]] = match["number"]
+        else:
+            return None
+    return found
+
+
+class _Builder:
+    def __init__(self, catalog: Catalog, schema: str) -> None:
+        self.catalog = catalog
+        self.name = schema
+        self.enums = {e.name for e in catalog.enums if e.schema == schema}
+        self.composites = {c.name for c in catalog.composite_types if c.schema == schema}
+        self.domains = {(d.schema, d.name): d for d in catalog.domains}
+        self.relations = {r.name for r in catalog.relations if r.schema == schema}
+        self.notes: list[str] = []
+
+    def schema(self) -> Schema:
+        relations = [r for r in self.catalog.relations if r.schema == self.name]
+        tables = tuple(self.table(r) for r in relations if r.kind in ("table", "partitioned table"))
+        views = tuple(
+            self.table(r) for r in relations if r.kind in ("view", "materialized view")
+        )
+        functions = tuple(
+            FunctionShape(
+                f.name,
+                tuple(
+                    Field(
+                        a.name or f"arg{i}",
+                        self.type(a.type_ref),
+                        nullable=False,
+                        optional_on_insert=a.has_default,
+                    )
+                    for i, a in enumerate(f.inputs, 1)
+                ),
+                self.type(f.return_type_ref),
+                f.returns_set,
+                tuple(
+                    Field(a.name or f"column{i}", self.type(a.type_ref), nullable=True)
+                    for i, a in enumerate(f.outputs, 1)
+                )
+                if f.return_type_ref.name == "record"
+                else (),
+                f.comment,
+            )
+            for f in self.catalog.functions
+            if f.schema == self.name
+            and f.kind == "function"
+            and not any(a.type_ref.name == "trigger" for a in f.arguments)
+            and f.return_type_ref.name not in ("trigger", "event_trigger")
+            and all(a.name for a in f.inputs)  # PostgREST calls by name only
+        )
+        enums = tuple(
+            EnumShape(e.name, e.values, e.comment) for e in self.catalog.enums if e.schema == self.name
+        )
+        composites = tuple(
+            CompositeShape(c.name, tuple(self.field(a, ()) for a in c.attributes))
+            for c in self.catalog.composite_types
+            if c.schema == self.name
+        )
+        return Schema(self.name, tables, views, functions, enums, composites, tuple(self.notes))
+
+    def table(self, relation: Relation) -> Table:
+        checks = tuple(
+            k
+            for k in self.catalog.constraints
+            if k.kind == "check" and k.schema == relation.schema and k.table == relation.name
+        )
+        return Table(
+            relation.name,
+            tuple(self.field(c, checks) for c in relation.columns),
+            relation.comment,
+            relation.kind in ("view", "materialized view"),
+            self.relationships(relation),
+        )
+
+    def field(self, column: Column, checks: tuple[Constraint, ...]) -> Field:
+        domain = self.domains.get((column.type_ref.schema, column.type_ref.name))
+        bounds = self.bounds(column, domain, checks)
+        return Field(
+            column.name,
+            self.type(column.type_ref),
+            nullable=column.nullable and (domain is None or domain.nullable),
+            optional_on_insert=(
+                column.nullable or column.default is not None or column.identity is not None
+            ),
+            generated=column.generated or column.identity == "always",
+            comment=column.comment,
+            bounds=bounds,
+        )
+
+    def bounds(
+        self, column: Column, domain: Domain | None, checks: tuple[Constraint, ...]
+    ) -> Bounds:
+        found: dict[str, str] = {}
+        for definition in (*(domain.checks if domain else ()), *self._own(column, checks)):
+            found.update(simple_bounds(definition, column.name) or {})
+        source = domain or column
+        length = source.max_length or (int(found["max_length"]) if "max_length" in found else None)
+        places = source.numeric_scale if source.numeric_precision else None
+        return Bounds(
+            max_length=length,
+            max_digits=source.numeric_precision if places is not None else None,
+            decimal_places=places,
+            ge=found.get("ge"),
+            le=found.get("le"),
+            gt=found.get("gt"),
+            lt=found.get("lt"),
+        )
+
+    @staticmethod
+    def _own(column: Column, checks: tuple[Constraint, ...]) -> list[str]:
+        return [k.definition for k in checks if k.columns == (column.name,)]
+
+    def type(self, ref: TypeRef) -> Type:
+        if ref.element is not None:
+            return Type(array_of=self.type(ref.element))
+        if (ref.schema, ref.name) in self.domains:
+            domain = self.domains[ref.schema, ref.name]
+            return Type(scalar=SCALARS.get(domain.base_type_name, "unknown"))
+        if ref.schema == self.name and ref.name in self.enums:
+            return Type(enum=ref.name)
+        if ref.schema == self.name and ref.name in self.composites:
+            return Type(composite=ref.name)
+        if ref.relation and ref.schema == self.name and ref.name in self.relations:
+            return Type(row=ref.name)
+        if ref.schema == "pg_catalog" and ref.name in SCALARS:
+            return Type(scalar=SCALARS[ref.name])
+        self.notes.append(f"{ref.qualified} has no mapping: typed as unknown")
+        return Type(scalar="unknown")
+
+    def relationships(self, relation: Relation) -> tuple[Relationship, ...]:
+        unique = {
+            k.columns
+            for k in self.catalog.constraints
+            if k.kind in ("primary key", "unique") and k.qualified_table == relation.qualified
+        }
+        return tuple(
+            Relationship(
+                k.name,
+                k.columns,
+                k.columns in unique,
+                k.ref_table or "",
+                k.ref_columns,
+            )
+            for k in self.catalog.constraints
+            if k.kind == "foreign key"
+            and k.qualified_table == relation.qualified
+            and k.ref_schema == self.name
+        )
