@@ -13,6 +13,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -33,6 +34,7 @@ from zora_db.migrations import MigrationSettings
 from zora_db.scratch import database_or_scratch, scratch_database
 from zora_db.seed import seed
 from zora_db.summary import summarize
+from zora_db.typegen import DEFAULT_SCHEMAS, LANGUAGES, diff, generate, notes
 from zora_db.urls import configured_url, redact, resolve_url
 from zora_db.verify import Report, verify
 
@@ -349,6 +351,96 @@ def _render_findings(findings: list[Finding]) -> None:
     out.print(table)
     counts = Counter(f.level for f in findings)
     out.print(", ".join(f"{counts[level]} {level}" for level in Level if counts[level]))
+
+
+class Lang(StrEnum):
+    pydantic = "pydantic"
+    typeddict = "typeddict"
+    typescript = "typescript"
+    all = "all"
+
+
+@app.command("gen-types")
+def gen_types_command(
+    database_url: DatabaseUrl = None,
+    lang: Annotated[
+        Lang, typer.Option("--lang", "-l", help="Which types to write.", case_sensitive=False)
+    ] = Lang.all,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write (a directory with --lang all). Default: types/zora_models.py, "
+            "types/zora_rows.py, types/database.types.ts under the current directory.",
+            show_default=False,
+        ),
+    ] = None,
+    schema: Annotated[
+        list[str] | None,
+        typer.Option("--schema", "-s", help="Schema to type (repeatable). Default: public."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; exit 1 with a diff when a file is not up to date."
+        ),
+    ] = False,
+) -> None:
+    """Write Pydantic models, TypedDicts and TypeScript types from the live schema.
+
+    Per table a Row, Insert and Update shape, views, enums, composite types
+    and function arguments; TypeScript in the shape of Supabase's generator
+    (`createClient<Database>()`). Reads the database the URL resolution names,
+    or without one a throwaway database migrated to head. Output is sorted and
+    has no timestamps: the same schema gives the same bytes, which `--check`
+    compares (CI runs it so committed types never go stale).
+    """
+    languages = list(LANGUAGES) if lang is Lang.all else [lang.value]
+    targets = {name: _types_path(name, out_path, lang is Lang.all) for name in languages}
+    schemas = tuple(schema) if schema else DEFAULT_SCHEMAS
+    with database_or_scratch(_target(database_url), config_path=STATE.config_path, say=_say) as url:
+        catalog = introspect(url, schemas)
+    missing = [s for s in schemas if s not in {r.schema for r in catalog.relations}]
+    if missing:
+        raise ConfigError(
+            f"schema {', '.join(missing)} has no tables or views in this database",
+            hint="name a schema that exists with --schema (default: public)",
+        )
+    for note in notes(catalog, schemas):
+        _say(f"note: {note}")
+    stale = []
+    for name, path in targets.items():
+        text = generate(catalog, name, schemas)
+        if check:
+            difference = diff(path, text)
+            if difference:
+                stale.append(str(path))
+                out.print(escape(difference), end="")
+            continue
+        if path.exists() and path.read_text() == text:
+            _say(f"unchanged {path}")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        _say(f"wrote {path}")
+    if stale:
+        err.print(
+            f"[bold red]out of date[/]: {', '.join(stale)}; "
+            "run `zora-db gen-types` and commit the result"
+        )
+        raise typer.Exit(1)
+    if check:
+        _say(f"up to date: {', '.join(str(p) for p in targets.values())}")
+
+
+def _types_path(language: str, out_path: Path | None, many: bool) -> Path:
+    default = LANGUAGES[language].default_path
+    if out_path is None:
+        return default
+    if many or out_path.is_dir():
+        return out_path / default.name
+    return out_path
 
 
 @app.command("verify")

@@ -58,6 +58,7 @@ class Type:
     enum: str | None = None  # the enum's name
     composite: str | None = None  # the composite type's name
     row: str | None = None  # a table's or view's name: its Row type
+    row_of_view: bool = False
     array_of: Type | None = None
 
 
@@ -184,15 +185,13 @@ class _Builder:
         self.enums = {e.name for e in catalog.enums if e.schema == schema}
         self.composites = {c.name for c in catalog.composite_types if c.schema == schema}
         self.domains = {(d.schema, d.name): d for d in catalog.domains}
-        self.relations = {r.name for r in catalog.relations if r.schema == schema}
+        self.relations = {r.name: r.kind for r in catalog.relations if r.schema == schema}
         self.notes: list[str] = []
 
     def schema(self) -> Schema:
         relations = [r for r in self.catalog.relations if r.schema == self.name]
         tables = tuple(self.table(r) for r in relations if r.kind in ("table", "partitioned table"))
-        views = tuple(
-            self.table(r) for r in relations if r.kind in ("view", "materialized view")
-        )
+        views = tuple(self.table(r) for r in relations if r.kind in ("view", "materialized view"))
         functions = tuple(
             FunctionShape(
                 f.name,
@@ -223,7 +222,9 @@ class _Builder:
             and all(a.name for a in f.inputs)  # PostgREST calls by name only
         )
         enums = tuple(
-            EnumShape(e.name, e.values, e.comment) for e in self.catalog.enums if e.schema == self.name
+            EnumShape(e.name, e.values, e.comment)
+            for e in self.catalog.enums
+            if e.schema == self.name
         )
         composites = tuple(
             CompositeShape(c.name, tuple(self.field(a, ()) for a in c.attributes))
@@ -295,7 +296,7 @@ class _Builder:
         if ref.schema == self.name and ref.name in self.composites:
             return Type(composite=ref.name)
         if ref.relation and ref.schema == self.name and ref.name in self.relations:
-            return Type(row=ref.name)
+            return Type(row=ref.name, row_of_view="view" in self.relations[ref.name])
         if ref.schema == "pg_catalog" and ref.name in SCALARS:
             return Type(scalar=SCALARS[ref.name])
         self.notes.append(f"{ref.qualified} has no mapping: typed as unknown")
