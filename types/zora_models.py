@@ -181,7 +181,7 @@ class CategoriesRow(BaseModel):
     slug: str
     description: str | None
     image_url: str | None
-    sort_order: Annotated[int, Field()]
+    sort_order: int
     is_active: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime
@@ -196,7 +196,7 @@ class CategoriesInsert(BaseModel):
     slug: str
     description: str | None = None
     image_url: str | None = None
-    sort_order: Annotated[int, Field()] | None = None
+    sort_order: int | None = None
     is_active: bool | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
@@ -211,7 +211,7 @@ class CategoriesUpdate(BaseModel):
     slug: str | None = None
     description: str | None = None
     image_url: str | None = None
-    sort_order: Annotated[int, Field()] | None = None
+    sort_order: int | None = None
     is_active: bool | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
@@ -431,7 +431,7 @@ class OrderItemsUpdate(BaseModel):
 class OrderStatusHistoryRow(BaseModel):
     """A row of public.order_status_history."""
     model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
-    id: Annotated[int, Field()]
+    id: int
     order_id: UUID
     from_status: OrderStatus | None
     to_status: OrderStatus

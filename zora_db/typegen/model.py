@@ -250,9 +250,12 @@ class _Builder:
     def field(self, column: Column, checks: tuple[Constraint, ...]) -> Field:
         domain = self.domains.get((column.type_ref.schema, column.type_ref.name))
         bounds = self.bounds(column, domain, checks)
+        kind = self.type(column.type_ref)
+        for _ in range(column.array_dimensions - 1):  # declared int[][]: nested lists
+            kind = Type(array_of=kind)
         return Field(
             column.name,
-            self.type(column.type_ref),
+            kind,
             nullable=column.nullable and (domain is None or domain.nullable),
             optional_on_insert=(
                 column.nullable or column.default is not None or column.identity is not None

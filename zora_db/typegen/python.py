@@ -41,6 +41,14 @@ _RESERVED = {
     "UUID",
     "dt",
     "Json",
+    # builtins an annotation in the class may name
+    "bool",
+    "bytes",
+    "dict",
+    "float",
+    "int",
+    "list",
+    "str",
 }
 
 
@@ -106,9 +114,10 @@ class _Flavour:
 
     def constrained(self, f: Field) -> str:
         base = self.type(f.type)
-        if not self.pydantic or not f.bounds or f.type.array_of is not None:
+        if not self.pydantic or f.type.array_of is not None:
             return base
-        return f"Annotated[{base}, Field({_constraints(f.bounds, base)})]"
+        constraints = _constraints(f.bounds, base)
+        return f"Annotated[{base}, Field({constraints})]" if constraints else base
 
 
 def _constraints(bounds: Bounds, base: str) -> str:
@@ -139,9 +148,13 @@ def _docstring(text: str | None, indent: str) -> list[str]:
     if not text:
         return []
     body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    if "\n" not in body:
+    if body.endswith('"'):
+        body = body[:-1] + '\\"'
+    lines = body.splitlines()
+    if len(lines) == 1:
         return [f'{indent}"""{body}"""']
-    return [f'{indent}"""{body.splitlines()[0]}', *body.splitlines()[1:], f'{indent}"""']
+    rest = [f"{indent}{line}".rstrip() for line in lines[1:]]
+    return [f'{indent}"""{lines[0]}', *rest, f'{indent}"""']
 
 
 def render_pydantic(schemas: tuple[Schema, ...], header: str) -> str:

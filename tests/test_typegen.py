@@ -1,0 +1,454 @@
+"""zora-db gen-types: the catalog model, golden files, real rows, mypy and tsc."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from tests.cli import run_cli
+from tests.conftest import PROJECT_ROOT, query
+from zora_db.catalog import QUERIES, introspect
+from zora_db.throwaway import Throwaway
+from zora_db.typegen import LANGUAGES, generate
+
+HERE = Path(__file__).parent / "typegen"
+GOLDEN = {"pydantic": "golden_models.py", "typeddict": "golden_rows.py", "typescript": "golden.ts"}
+UPDATE_GOLDEN = os.environ.get("ZORA_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture
+def fixed_schema_url(vanilla_db_url: str) -> str:
+    """The small fixed schema of tests/typegen/schema.sql: every mapping once."""
+    query(vanilla_db_url, (HERE / "schema.sql").read_text())
+    return vanilla_db_url
+
+
+def _load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # pydantic resolves annotations through the module
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+def test_catalog_query_count_does_not_grow_with_tables(db_url: str) -> None:
+    before = introspect(db_url)
+    query(
+        db_url,
+        "do $$ begin for i in 1..60 loop execute format("
+        "'create table public.extra_%s (id int primary key, owner uuid references "
+        "public.profiles (id), note varchar(20))', i); end loop; end $$",
+    )
+    after = introspect(db_url)
+    assert before.queries == after.queries == QUERIES
+    assert len(after.tables) == len(before.tables) + 60
+
+
+def test_catalog_reads_columns_types_and_functions(fixed_schema_url: str) -> None:
+    catalog = introspect(fixed_schema_url, ("public",))
+    things = catalog.relation("public.things")
+    assert things is not None and things.comment == "Everything a generator must spell"
+    price = things.column("price")
+    assert (price.numeric_precision, price.numeric_scale, price.nullable) == (12, 2, False)
+    assert price.comment == "Price in the currency's\nmajor unit"
+    assert things.column("short").max_length == 10
+    assert things.column("grid").array_dimensions == 2
+    assert things.column("tags").type_ref.element is not None
+    assert things.column("tags").type_ref.element.name == "text"
+    assert things.column("serial_no").identity == "by default"
+    assert things.column("doubled").generated and things.column("doubled").default is None
+    assert things.column("at_utc").default == "now()"
+    assert things.column("mood").type_ref.qualified == "public.mood"
+    functions = {f.name: f for f in catalog.functions}
+    add = functions["add_numbers"]
+    assert [(a.name, a.has_default) for a in add.inputs] == [("a", False), ("b", True)]
+    assert functions["things_of"].returns_set and functions["things_of"].return_type_ref.relation
+    assert [a.name for a in functions["label_counts"].outputs] == ["label", "n"]
+    assert not functions["add_numbers"].returns_set
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_golden_file(fixed_schema_url: str, language: str) -> None:
+    text = generate(introspect(fixed_schema_url, ("public",)), language)
+    golden = HERE / GOLDEN[language]
+    if UPDATE_GOLDEN:
+        golden.write_text(text)
+    assert text == golden.read_text(), f"differs from {golden}; ZORA_UPDATE_GOLDEN=1 rewrites it"
+
+
+def test_output_is_byte_identical_for_the_same_schema(
+    fixed_schema_url: str, server: Throwaway
+) -> None:
+    again = server.create_database()
+    query(again, (HERE / "schema.sql").read_text())
+    for language in LANGUAGES:
+        first = generate(introspect(fixed_schema_url, ("public",)), language)
+        assert generate(introspect(again, ("public",)), language) == first
+
+
+def test_the_golden_models_validate_and_reject(fixed_schema_url: str) -> None:
+    models = _load(HERE / GOLDEN["pydantic"], "golden_models")
+    owner = query(fixed_schema_url, "insert into public.owners (name) values ('Ann') returning id")
+    thing = models.ThingsInsert.model_validate(
+        {"owner_id": owner[0][0], "dbl": 1.5, "price": "9.99", "from": "a", "grid": [[1, 2]]}
+    )
+    assert thing.from_ == "a"
+    with pytest.raises(ValueError, match=r"at most 50 characters"):
+        models.ThingsInsert(owner_id=1, dbl=1.0, price="1", label="x" * 51)
+    with pytest.raises(ValueError, match="greater than or equal to 0"):
+        models.ThingsInsert(owner_id=1, dbl=1.0, price="-1")
+    with pytest.raises(ValueError, match="less than or equal to 5"):
+        models.ThingsInsert(owner_id=1, dbl=1.0, price="1", small=6)
+    with pytest.raises(ValueError, match="decimal places"):
+        models.ThingsInsert(owner_id=1, dbl=1.0, price="1.234")
+    assert "id" not in models.OwnersInsert.model_fields  # generated always as identity
+    assert "doubled" not in models.ThingsInsert.model_fields
+    assert (
+        models.ThingsRow.model_fields["price"].description == "Price in the currency's\nmajor unit"
+    )
+
+
+# --------------------------------------------------------------------------- the Zora schema
+
+
+@pytest.fixture(scope="module")
+def zora_types(tmp_path_factory: pytest.TempPathFactory, server: Throwaway) -> dict[str, Path]:
+    """The three files generated from a database at head (the template)."""
+    from tests.conftest import HEAD_TEMPLATE
+
+    catalog = introspect(server.url(HEAD_TEMPLATE), ("public",))
+    out = tmp_path_factory.mktemp("zora_types")
+    paths = {}
+    for language, spec in LANGUAGES.items():
+        paths[language] = out / spec.default_path.name
+        paths[language].write_text(generate(catalog, language))
+    return paths
+
+
+def _tables(url: str) -> list[str]:
+    return [t for (t,) in query(url, "select tablename from pg_tables where schemaname = 'public'")]
+
+
+def test_every_row_model_validates_real_rows(
+    zora_types: dict[str, Path], seeded_db_url: str
+) -> None:
+    models = _load(zora_types["pydantic"], "zora_models_rows")
+    checked = 0
+    with psycopg.connect(seeded_db_url, row_factory=dict_row) as conn:
+        for table in _tables(seeded_db_url):
+            model = getattr(models, f"{_pascal(table)}Row")
+            rows = conn.execute(
+                sql.SQL("select * from {}").format(sql.Identifier(table))
+            ).fetchall()
+            assert rows, f"the demo data has no {table}"
+            for row in rows:
+                assert model.model_validate(row).model_dump() == row
+                checked += 1
+    assert checked > 100
+
+
+def test_every_insert_model_inserts(zora_types: dict[str, Path], seeded_db_url: str) -> None:
+    """Each table's first row, deleted and put back through its Insert model."""
+    models = _load(zora_types["pydantic"], "zora_models_inserts")
+    with psycopg.connect(seeded_db_url, row_factory=dict_row) as conn:
+        conn.execute("set session_replication_role = replica")  # the row as it was, no triggers
+        for table in _tables(seeded_db_url):
+            name = sql.Identifier(table)
+            row = conn.execute(sql.SQL("select * from {} limit 1").format(name)).fetchone()
+            assert row is not None
+            data = models.__dict__[f"{_pascal(table)}Insert"].model_validate(row)
+            values = data.model_dump(by_alias=True, exclude_unset=True)
+            assert set(values) <= set(row)
+            json_columns = _json_columns(conn, table)
+            ctid = conn.execute(sql.SQL("select ctid from {} limit 1").format(name)).fetchone()
+            assert ctid is not None
+            conn.execute(sql.SQL("delete from {} where ctid = %s").format(name), [ctid["ctid"]])
+            columns = sql.SQL(", ").join(map(sql.Identifier, values))
+            placeholders = sql.SQL(", ").join(sql.Placeholder() * len(values))
+            conn.execute(
+                sql.SQL("insert into {} ({}) overriding system value values ({})").format(
+                    name, columns, placeholders
+                ),
+                [Jsonb(v) if k in json_columns else v for k, v in values.items()],
+            )
+        conn.rollback()
+
+
+def _json_columns(conn: psycopg.Connection[Any], table: str) -> set[str]:
+    rows = conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'public' "
+        "and table_name = %s and data_type in ('json', 'jsonb')",
+        [table],
+    ).fetchall()
+    return {r["column_name"] for r in rows}
+
+
+def _pascal(name: str) -> str:
+    return "".join(w.capitalize() for w in name.split("_"))
+
+
+def test_generated_python_passes_mypy_strict(zora_types: dict[str, Path], tmp_path: Path) -> None:
+    use = tmp_path / "use_types.py"
+    shutil.copy(zora_types["pydantic"], tmp_path / "zora_models.py")
+    shutil.copy(zora_types["typeddict"], tmp_path / "zora_rows.py")
+    shutil.copy(HERE / GOLDEN["pydantic"], tmp_path / "golden_models.py")
+    shutil.copy(HERE / GOLDEN["typeddict"], tmp_path / "golden_rows.py")
+    use.write_text(
+        "from decimal import Decimal\n"
+        "from uuid import uuid4\n"
+        "from zora_models import OrdersInsert, OrderStatus\n"
+        "from zora_rows import OrdersRow\n\n"
+        "order = OrdersInsert(user_id=uuid4(), vendor_id=uuid4())\n"
+        "status: OrderStatus = OrderStatus.PENDING\n\n"
+        "def total(row: OrdersRow) -> Decimal | None:\n"
+        "    return row['total']\n"
+    )
+    bad = tmp_path / "bad_use.py"
+    bad.write_text(
+        "from zora_rows import OrdersRow\n\ndef total(row: OrdersRow) -> str:\n"
+        "    return row['total']\n"
+    )
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental"]
+    ok = subprocess.run(
+        [
+            *mypy,
+            "zora_models.py",
+            "zora_rows.py",
+            "use_types.py",
+            "golden_models.py",
+            "golden_rows.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    failing = subprocess.run([*mypy, "bad_use.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert failing.returncode == 1 and "Incompatible return value type" in failing.stdout
+
+
+# --------------------------------------------------------------------------- TypeScript
+
+TS_PACKAGES = ("typescript@7.0.2", "@supabase/supabase-js@2.109.0")
+USE_TS = """\
+import { createClient } from "@supabase/supabase-js"
+import type { Database, Enums, Tables, TablesInsert, TablesUpdate } from "./database.types"
+
+const supabase = createClient<Database>("http://localhost:54321", "anon-key")
+
+export async function newestOrders(userId: string): Promise<Tables<"orders">[]> {
+  const { data, error } = await supabase
+    .from("orders")
+    .select("*")
+    .eq("user_id", userId)
+    .order("created_at", { ascending: false })
+    .limit(20)
+  if (error) throw error
+  return data
+}
+
+export async function place(order: TablesInsert<"orders">): Promise<string> {
+  const { data, error } = await supabase.from("orders").insert(order).select("id").single()
+  if (error) throw error
+  return data.id
+}
+
+export async function cancel(id: string): Promise<void> {
+  const change: TablesUpdate<"orders"> = { status: "cancelled" }
+  const { error } = await supabase.from("orders").update(change).eq("id", id)
+  if (error) throw error
+}
+
+export async function nearest(): Promise<number> {
+  const { data, error } = await supabase.rpc("nearby_vendors", { lat: 51.5, lng: -0.1 })
+  if (error) throw error
+  return data[0]?.distance_km ?? 0
+}
+
+export const pending: Enums<"order_status"> = "pending"
+"""
+TS_ERRORS = {
+    "a forged total": """
+export async function forge(): Promise<void> {
+  await supabase.from("orders").insert({ user_id: "u", vendor_id: "v", total: 1 })
+}""",
+    "a status that does not exist": """
+export const status: Enums<"order_status"> = "shipped\"""",
+    "a column read as the wrong type": """
+export async function wrong(): Promise<number> {
+  const { data } = await supabase.from("orders").select("*").single()
+  return data!.status
+}""",
+    "a missing function argument": """
+export async function nearest(): Promise<void> {
+  await supabase.rpc("nearby_vendors", { lat: 51.5 })
+}""",
+}
+TS_PRELUDE = """\
+import { createClient } from "@supabase/supabase-js"
+import type { Database, Enums } from "./database.types"
+const supabase = createClient<Database>("http://localhost:54321", "anon-key")
+"""
+
+
+@pytest.fixture(scope="session")
+def node_project() -> Path:
+    """typescript and @supabase/supabase-js installed once, in .zora/ts (git-ignored)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node and npm are not installed: the TypeScript check needs them")
+    where = PROJECT_ROOT / ".zora" / "ts"
+    marker = where / ("installed-" + "-".join(TS_PACKAGES).replace("/", "_"))
+    if not marker.exists():
+        where.mkdir(parents=True, exist_ok=True)
+        (where / "package.json").write_text('{"private": true}\n')
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *TS_PACKAGES],
+            cwd=where,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, f"npm install failed: {done.stderr}"
+        marker.touch()
+    return where
+
+
+def _tsc(project: Path, types: Path, source: str) -> subprocess.CompletedProcess[str]:
+    shutil.copy(types, project / "database.types.ts")
+    (project / "use.ts").write_text(source)
+    (project / "tsconfig.json").write_text(
+        '{"compilerOptions": {"strict": true, "noEmit": true, "target": "es2022", '
+        '"module": "nodenext", "moduleResolution": "nodenext", "skipLibCheck": true}, '
+        '"files": ["use.ts"]}\n'
+    )
+    return subprocess.run(
+        [str(project / "node_modules" / ".bin" / "tsc"), "-p", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_typescript_compiles_with_supabase_js(
+    node_project: Path, zora_types: dict[str, Path]
+) -> None:
+    done = _tsc(node_project, zora_types["typescript"], USE_TS)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("mistake", sorted(TS_ERRORS))
+def test_typescript_rejects(node_project: Path, zora_types: dict[str, Path], mistake: str) -> None:
+    done = _tsc(node_project, zora_types["typescript"], TS_PRELUDE + TS_ERRORS[mistake])
+    assert done.returncode != 0 and "error TS" in done.stdout, done.stdout
+
+
+def test_the_golden_typescript_compiles(node_project: Path) -> None:
+    source = 'import type { Tables } from "./database.types"\nexport type T = Tables<"things">\n'
+    done = _tsc(node_project, HERE / GOLDEN["typescript"], source)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_committed_types_are_up_to_date(
+    server: Throwaway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `make test` guards: types/ matches the migrations at head."""
+    from tests.conftest import HEAD_TEMPLATE
+
+    outcome = run_cli(
+        capsys,
+        "-d",
+        server.url(HEAD_TEMPLATE),
+        "gen-types",
+        "--check",
+        "--out",
+        str(PROJECT_ROOT / "types"),
+    )
+    assert outcome.code == 0, f"types/ is stale: run `zora-db gen-types`\n{outcome.out}"
+
+
+def test_check_prints_a_diff_and_writes_nothing(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "db.ts"
+    target.write_text("// old\n")
+    outcome = run_cli(
+        capsys, "-d", db_url, "gen-types", "-l", "typescript", "-o", str(target), "--check"
+    )
+    assert outcome.code == 1
+    assert "-// old" in outcome.out and "+export type Database = {" in outcome.out
+    assert "out of date" in outcome.err
+    assert target.read_text() == "// old\n"
+
+
+def test_writes_then_reports_unchanged(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = run_cli(capsys, "-d", db_url, "gen-types", "-o", str(tmp_path))
+    assert first.code == 0, first.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "database.types.ts",
+        "zora_models.py",
+        "zora_rows.py",
+    ]
+    again = run_cli(capsys, "-d", db_url, "gen-types", "-o", str(tmp_path))
+    assert again.err.count("unchanged") == 3
+    assert run_cli(capsys, "-d", db_url, "gen-types", "-o", str(tmp_path), "--check").code == 0
+
+
+def test_a_column_added_by_a_migration_appears(
+    compat_db_url: str,
+    extra_migrations: Callable[[str, str], Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = extra_migrations(
+        "t1", "alter table public.orders add column gift_message varchar(200)"
+    )
+    upgraded = run_cli(capsys, "-c", str(config), "-d", compat_db_url, "upgrade")
+    assert upgraded.code == 0, upgraded.err
+    out = tmp_path / "db.ts"
+    made = run_cli(capsys, "-d", compat_db_url, "gen-types", "-l", "typescript", "-o", str(out))
+    assert made.code == 0, made.err
+    assert "gift_message: string | null" in out.read_text()
+    assert "gift_message" not in (PROJECT_ROOT / "types" / "database.types.ts").read_text()
+
+
+def test_an_unknown_schema_is_a_clear_error(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = run_cli(capsys, "-d", db_url, "gen-types", "--schema", "nope", "--check")
+    assert outcome.code == 3
+    assert "schema nope has no tables or views" in outcome.err
+    assert "Traceback" not in outcome.err
+
+
+def test_gen_types_without_a_url_uses_a_throwaway(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("ZORA_DATABASE_URL", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    outcome = run_cli(capsys, "gen-types", "--check", "--out", str(PROJECT_ROOT / "types"))
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert "temporary database on a throwaway server" in outcome.err
