@@ -44,7 +44,6 @@ _RESERVED = {
     # builtins an annotation in the class may name
     "bool",
     "bytes",
-    "dict",
     "float",
     "int",
     "list",
