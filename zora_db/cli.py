@@ -34,7 +34,7 @@ from zora_db.migrations import MigrationSettings
 from zora_db.scratch import database_or_scratch, scratch_database
 from zora_db.seed import seed
 from zora_db.summary import summarize
-from zora_db.typegen import DEFAULT_SCHEMAS, LANGUAGES, diff, generate, notes
+from zora_db.typegen import DEFAULT_SCHEMAS, LANGUAGES, diff, generate_all
 from zora_db.urls import configured_url, redact, resolve_url
 from zora_db.verify import Report, verify
 
@@ -407,11 +407,12 @@ def gen_types_command(
             f"schema {', '.join(missing)} has no tables or views in this database",
             hint="name a schema that exists with --schema (default: public)",
         )
-    for note in notes(catalog, schemas):
+    generated = generate_all(catalog, targets, schemas)
+    for note in generated.notes:
         _say(f"note: {note}")
     stale = []
     for name, path in targets.items():
-        text = generate(catalog, name, schemas)
+        text = generated.files[name]
         if check:
             difference = diff(path, text)
             if difference:

@@ -186,6 +186,11 @@ class _Builder:
         self.composites = {c.name for c in catalog.composite_types if c.schema == schema}
         self.domains = {(d.schema, d.name): d for d in catalog.domains}
         self.relations = {r.name: r.kind for r in catalog.relations if r.schema == schema}
+        # Constraints by table, once: never a scan of all constraints per table.
+        self.constraints: dict[str, list[Constraint]] = {}
+        for k in catalog.constraints:
+            if k.schema == schema:
+                self.constraints.setdefault(k.table, []).append(k)
         self.notes: list[str] = []
 
     def schema(self) -> Schema:
@@ -234,11 +239,7 @@ class _Builder:
         return Schema(self.name, tables, views, functions, enums, composites, tuple(self.notes))
 
     def table(self, relation: Relation) -> Table:
-        checks = tuple(
-            k
-            for k in self.catalog.constraints
-            if k.kind == "check" and k.schema == relation.schema and k.table == relation.name
-        )
+        checks = tuple(k for k in self.constraints.get(relation.name, ()) if k.kind == "check")
         return Table(
             relation.name,
             tuple(self.field(c, checks) for c in relation.columns),
@@ -306,11 +307,8 @@ class _Builder:
         return Type(scalar="unknown")
 
     def relationships(self, relation: Relation) -> tuple[Relationship, ...]:
-        unique = {
-            k.columns
-            for k in self.catalog.constraints
-            if k.kind in ("primary key", "unique") and k.qualified_table == relation.qualified
-        }
+        own = self.constraints.get(relation.name, ())
+        unique = {k.columns for k in own if k.kind in ("primary key", "unique")}
         return tuple(
             Relationship(
                 k.name,
@@ -319,8 +317,6 @@ class _Builder:
                 k.ref_table or "",
                 k.ref_columns,
             )
-            for k in self.catalog.constraints
-            if k.kind == "foreign key"
-            and k.qualified_table == relation.qualified
-            and k.ref_schema == self.name
+            for k in own
+            if k.kind == "foreign key" and k.ref_schema == self.name
         )

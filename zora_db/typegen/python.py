@@ -14,6 +14,7 @@ import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from zora_db.typegen.model import Bounds, Field, Schema, Type
 
@@ -63,6 +64,7 @@ def member(value: str) -> str:
     return f"V_{name}" if name[0].isdigit() or keyword.iskeyword(name.lower()) else name
 
 
+@cache
 def attribute(name: str) -> str:
     """A field's Python name; differs from the column's only where it must."""
     safe = re.sub(r"\W", "_", name)
@@ -73,32 +75,34 @@ def attribute(name: str) -> str:
     return safe
 
 
+_SCALARS = {  # what Pydantic and TypedDict spell alike
+    "bool": "bool",
+    "int": "int",
+    "float": "float",
+    "decimal": "Decimal",
+    "str": "str",
+    "uuid": "UUID",
+    "datetime": "dt.datetime",
+    "date": "dt.date",
+    "time": "dt.time",
+    "timedelta": "dt.timedelta",
+    "bytes": "bytes",
+    "void": "None",
+    "record": "dict[str, Any]",
+    "unknown": "Any",
+}
+
+
 @dataclass(frozen=True)
 class _Flavour:
     pydantic: bool
 
     def scalar(self, scalar: str) -> str:
-        common = {
-            "bool": "bool",
-            "int": "int",
-            "float": "float",
-            "decimal": "Decimal",
-            "str": "str",
-            "uuid": "UUID",
-            "datetime": "dt.datetime",
-            "date": "dt.date",
-            "time": "dt.time",
-            "timedelta": "dt.timedelta",
-            "bytes": "bytes",
-            "void": "None",
-            "record": "dict[str, Any]",
-            "unknown": "Any",
-        }
         if scalar == "datetime_tz":
             return "AwareDatetime" if self.pydantic else "dt.datetime"
         if scalar == "json":
             return "JsonValue" if self.pydantic else "Json"
-        return common[scalar]
+        return _SCALARS[scalar]
 
     def type(self, t: Type) -> str:
         if t.array_of is not None:
@@ -183,8 +187,10 @@ def _render(schemas: tuple[Schema, ...], header: str, flavour: _Flavour) -> str:
 
 
 def _imports(text: str, flavour: _Flavour) -> list[str]:
+    words = set(re.findall(r"\w+", text))
+
     def used(name: str) -> bool:
-        return re.search(rf"\b{re.escape(name)}\b", text) is not None
+        return name in words
 
     lines = ["import datetime as dt"] if used("dt") else []
     lines += [
