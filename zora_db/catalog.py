@@ -83,6 +83,7 @@ class Column:
     numeric_precision: int | None
     numeric_scale: int | None
     comment: str | None
+    privileges: tuple[tuple[str, str], ...] = ()  # (grantee, privilege) on this column
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ class Function:
     config: tuple[str, ...]  # proconfig, e.g. ("search_path=\"\"",)
     executable_by: tuple[str, ...]  # API roles (and "public") that may execute it
     comment: str | None
+    definition: str  # pg_get_functiondef: what PostgreSQL keeps, normalised
 
     @property
     def signature(self) -> str:
@@ -378,7 +380,11 @@ _ATTRIBUTE_COLUMNS = """
        end as numeric_precision,
        case when x.base in (20, 21, 23) then 0
             when x.base = 1700 and x.mod > 0 then (x.mod - 4) & 65535 end as numeric_scale,
-       dsc.description as comment
+       dsc.description as comment,
+       coalesce((select array_agg(array[case when p.grantee = 0 then 'public'
+                                             else p.grantee::regrole::text end,
+                                        lower(p.privilege_type)] order by 1)
+                 from aclexplode(a.attacl) p), '{}') as privileges
 """
 
 _COLUMNS_SQL = f"""
@@ -501,7 +507,9 @@ select n.nspname as schema, p.proname as name,
                  or (r <> 'public' and exists (select from pg_catalog.pg_roles ro
                      where ro.rolname = r)
                      and has_function_privilege(r, p.oid, 'execute'))) as executable_by,
-       obj_description(p.oid, 'pg_proc') as comment
+       obj_description(p.oid, 'pg_proc') as comment,
+       case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid) else '' end
+         as definition
   from pg_catalog.pg_proc p
   join pg_catalog.pg_namespace n on n.oid = p.pronamespace
   join pg_catalog.pg_language l on l.oid = p.prolang
@@ -601,6 +609,7 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
     columns: dict[tuple[str, str], list[Column]] = {}
     for row in reader.rows(_COLUMNS_SQL, params):
         row["type_ref"] = TypeRef.from_json(row["type_ref"])
+        row["privileges"] = tuple(tuple(p) for p in row["privileges"])
         columns.setdefault((row.pop("schema"), row.pop("relation")), []).append(Column(**row))
 
     relations = []

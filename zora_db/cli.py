@@ -26,8 +26,10 @@ from rich.table import Table
 
 from zora_db import __version__, migrations
 from zora_db.catalog import introspect
+from zora_db.check import check
 from zora_db.compat import BootstrapOutcome, bootstrap
 from zora_db.devdb import DevCluster
+from zora_db.drift import Difference
 from zora_db.errors import ConfigError, ZoraDbError
 from zora_db.lint import Finding, Level, run_lints
 from zora_db.migrations import MigrationSettings
@@ -351,6 +353,59 @@ def _render_findings(findings: list[Finding]) -> None:
     out.print(table)
     counts = Counter(f.level for f in findings)
     out.print(", ".join(f"{counts[level]} {level}" for level in Level if counts[level]))
+
+
+@app.command("check")
+def check_command(database_url: DatabaseUrl = None, json_output: Json = False) -> None:
+    """Compare a database with what the migrations build at its revision.
+
+    Reports the revision status (at head, behind, or a revision this checkout
+    does not know: exit code 5) and drift: every table, column, type,
+    default, constraint, index, enum, function, trigger, policy, RLS flag,
+    grant, publication member and replica identity that differs from a
+    throwaway database migrated to the same revision. Exit code 1 on drift.
+    Read-only: it changes nothing in the database.
+    """
+    url = _url(database_url)
+    result = check(url, config_path=STATE.config_path, say=_say)
+    status = result.status
+    if json_output:
+        out.print_json(
+            data={
+                "revision": {
+                    "current": list(status.current),
+                    "heads": list(status.heads),
+                    "state": status.state,
+                    "pending": list(status.pending),
+                },
+                "drift": [asdict(d) for d in result.differences],
+            }
+        )
+    else:
+        at = ", ".join(status.current) or "base (never migrated)"
+        line = f"revision: {at} ({status.state}"
+        if status.pending:
+            line += f": {len(status.pending)} to apply, {', '.join(status.pending)}"
+        out.print(escape(line + ")"))
+        _render_drift(result.differences)
+    if result.drifted:
+        raise typer.Exit(1)
+
+
+def _render_drift(differences: list[Difference]) -> None:
+    if not differences:
+        out.print("[bold green]no drift[/]: the database matches its migrations")
+        return
+    table = Table(box=box.SIMPLE)
+    for column in ("kind", "object", "change", "detail"):
+        table.add_column(column)
+    colour = {"missing": "red", "unexpected": "yellow", "changed": "cyan"}
+    for d in differences:
+        table.add_row(
+            d.kind, escape(d.object), f"[{colour[d.change]}]{d.change}[/]", escape(d.detail)
+        )
+    out.print(table)
+    out.print(f"[bold red]drift[/]: {len(differences)} differences from the migrations")
 
 
 class Lang(StrEnum):

@@ -22,10 +22,11 @@ def scratch_database(
     server_url: str | None = None,
     *,
     seeded: bool = False,
+    revision: str = "head",
     config_path: Path | None = None,
     say: Callable[[str], None] = _quiet,
 ) -> Iterator[str]:
-    """A new database at head (with the demo data if ``seeded``), dropped on exit.
+    """A new database at ``revision`` (with the demo data if ``seeded``), dropped on exit.
 
     On the server ``server_url`` names (a temporary database beside the
     others, which are never touched), else on a throwaway server.
@@ -34,9 +35,10 @@ def scratch_database(
     with server:
         url = server.create_database()
         where = redact(server_url) if server_url else f"a throwaway server ({server.backend})"
-        say(f"temporary database on {where}: migrating to head")
+        say(f"temporary database on {where}: migrating to {revision}")
         bootstrap(url)
-        migrations.upgrade(url, config_path=config_path)
+        if revision != "base":
+            migrations.upgrade(url, revision, config_path=config_path)
         if seeded:
             seed(url)
         yield url

@@ -1,0 +1,95 @@
+"""``zora-db check``: is a database where its revision says, and nothing else?
+
+Two answers. The revision status: at head, behind (migrations to apply), or
+at a revision this checkout does not know (ahead of it, or from another
+branch). And drift: a throwaway database migrated to the same revision is
+the reference; both are read into catalog models and compared, so a policy
+edited in a dashboard, a dropped index or a grant added by hand shows up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zora_db import migrations
+from zora_db.catalog import introspect
+from zora_db.drift import Difference, compare
+from zora_db.errors import RevisionError
+from zora_db.scratch import scratch_database
+
+
+def _quiet(_message: str) -> None:
+    """Say nothing."""
+
+
+@dataclass(frozen=True)
+class Status:
+    current: tuple[str, ...]  # empty: never migrated
+    heads: tuple[str, ...]
+    pending: tuple[str, ...]  # revisions to apply to reach head, oldest first
+
+    @property
+    def state(self) -> str:
+        if set(self.current) == set(self.heads):
+            return "at head"
+        return "behind" if self.pending else "diverged"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    status: Status
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.differences)
+
+
+def revision_status(url: str, *, config_path: Path | None = None) -> Status:
+    """Where ``url`` is in the history; RevisionError for a revision we do not know."""
+    current = migrations.current(url)
+    known = {r.revision: r for r in migrations.history(config_path=config_path)}
+    unknown = [r for r in current if r not in known]
+    if unknown:
+        raise RevisionError(
+            f"the database is at revision {', '.join(unknown)}, which this checkout does not have",
+            hint="it is ahead of this checkout or from another branch: update your checkout",
+        )
+    heads = tuple(h.revision for h in migrations.heads(config_path=config_path))
+    # Newest first in history(); what the database has not reached yet, oldest first.
+    reached = set(_ancestors(current, known))
+    pending = tuple(r for r in reversed(list(known)) if r not in reached)
+    return Status(tuple(current), heads, pending)
+
+
+def _ancestors(current: tuple[str, ...], known: dict[str, migrations.RevisionInfo]) -> list[str]:
+    seen: list[str] = []
+    stack = list(current)
+    while stack:
+        revision = stack.pop()
+        if revision in seen:
+            continue
+        seen.append(revision)
+        stack += list(known[revision].down_revisions)
+    return seen
+
+
+def check(
+    url: str, *, config_path: Path | None = None, say: Callable[[str], None] = _quiet
+) -> CheckResult:
+    """The revision status of ``url`` and its drift from the migrations at that revision."""
+    status = revision_status(url, config_path=config_path)
+    if len(status.current) > 1:
+        raise RevisionError(
+            f"the database is at several revisions ({', '.join(status.current)})",
+            hint="merge the branches of the history first (alembic merge)",
+        )
+    revision = status.current[0] if status.current else "base"
+    with scratch_database(revision=revision, config_path=config_path, say=say) as reference:
+        expected = introspect(reference)
+    # Every schema that is ours on either side: objects in a schema only one
+    # side has are reported as missing or unexpected.
+    actual = introspect(url)
+    return CheckResult(status, compare(expected, actual))
