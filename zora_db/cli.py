@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from zora_db import __version__, migrations
+from zora_db import __version__, export, migrations
 from zora_db.catalog import introspect
 from zora_db.check import check
 from zora_db.compat import BootstrapOutcome, bootstrap
@@ -406,6 +406,33 @@ def _render_drift(differences: list[Difference]) -> None:
         )
     out.print(table)
     out.print(f"[bold red]drift[/]: {len(differences)} differences from the migrations")
+
+
+export_app = typer.Typer(help="Write the migration history in another tool's format.")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("supabase")
+def export_supabase_command(
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Directory of the Supabase CLI's migrations."),
+    ] = Path("supabase/migrations"),
+) -> None:
+    """Write every revision as a Supabase CLI migration (`supabase db push`).
+
+    One <timestamp>_<revision>_<name>.sql per revision, oldest first, each the
+    offline SQL of that step. Timestamps follow the history, not the clock, so
+    exporting again writes the same bytes. The files keep alembic_version
+    current: zora-db still knows the revision of a database they migrated.
+    Needs no database.
+    """
+    written, unchanged = export.write(
+        export.supabase_migrations(config_path=STATE.config_path), out_dir
+    )
+    for path in written:
+        _say(f"wrote {path}")
+    out.print(f"{len(written)} written, {len(unchanged)} unchanged in {escape(str(out_dir))}")
 
 
 class Lang(StrEnum):

@@ -1,0 +1,78 @@
+"""``zora-db export supabase``: the history as Supabase CLI migrations.
+
+One ``<timestamp>_<revision>_<name>.sql`` per revision, oldest first, for
+``supabase db push`` (which runs each file in its own transaction). Each is
+Alembic's offline SQL for that one step, its BEGIN/COMMIT left to the
+runner, and it keeps ``alembic_version`` current, so ``zora-db current``,
+``upgrade`` and ``check`` go on working on a database migrated by the
+Supabase CLI. Timestamps are derived from the revision's place in the
+history, not the clock: the same history exports to the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from zora_db import migrations
+
+EPOCH = datetime(2025, 1, 1)  # the first revision's timestamp; one minute apart after it
+_RUNNER_STATEMENTS = {"BEGIN;", "COMMIT;"}
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    name: str
+    text: str
+
+
+def supabase_migrations(*, config_path: Path | None = None) -> list[ExportedFile]:
+    """Every revision as a Supabase CLI migration file, oldest first."""
+    history = list(reversed(migrations.history(config_path=config_path)))
+    files = []
+    for index, info in enumerate(history):
+        if len(info.down_revisions) > 1:
+            raise ValueError(f"revision {info.revision} merges branches: export a linear history")
+        down = info.down_revisions[0] if info.down_revisions else "base"
+        buffer = io.StringIO()
+        migrations.upgrade(
+            None, f"{down}:{info.revision}", sql=True, config_path=config_path, output=buffer
+        )
+        stamp = (EPOCH + timedelta(minutes=index)).strftime("%Y%m%d%H%M%S")
+        files.append(
+            ExportedFile(f"{stamp}_{info.path.stem}.sql", _file_text(info, buffer.getvalue()))
+        )
+    return files
+
+
+def _file_text(info: migrations.RevisionInfo, offline_sql: str) -> str:
+    body: list[str] = []
+    for raw in offline_sql.splitlines():
+        line = raw.rstrip()
+        if line.strip() in _RUNNER_STATEMENTS or (not line and (not body or not body[-1])):
+            continue
+        # The timeouts hold for this file's transaction only.
+        body.append("SET LOCAL " + line[4:] if line.startswith("SET ") else line)
+    header = [
+        f"-- zora-db revision {info.revision}: {info.message}",
+        "-- Exported by `zora-db export supabase` from alembic/versions; edit the revision,",
+        "-- not this file. `supabase db push` runs it in one transaction.",
+        "",
+    ]
+    return "\n".join(header + body).rstrip() + "\n"
+
+
+def write(files: list[ExportedFile], out: Path) -> tuple[list[Path], list[Path]]:
+    """Write ``files`` into ``out``; returns (written, unchanged)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written, unchanged = [], []
+    for f in files:
+        path = out / f.name
+        if path.exists() and path.read_text() == f.text:
+            unchanged.append(path)
+        else:
+            path.write_text(f.text)
+            written.append(path)
+    return written, unchanged
