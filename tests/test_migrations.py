@@ -346,3 +346,40 @@ def test_a_run_in_progress_holds_the_lock(
 def test_process_cli_smoke(db_url: str) -> None:
     result = process_cli("current", "-d", db_url)
     assert result.code == 0 and result.out.strip() == f"{HEAD} (head)"
+
+
+def test_a_killed_upgrade_leaves_a_consistent_revision_and_a_rerun_completes(
+    db_url: str, extra_migrations: AddMigration
+) -> None:
+    """SIGKILL in the middle of a migration: nothing of it stays, the lock is freed."""
+    head = migrations.heads()[0].revision
+    config = extra_migrations(
+        "9101",
+        "create table public.half_done (id int); "
+        f"select pg_advisory_xact_lock({GATE}); "
+        "insert into public.half_done values (1)",
+    )
+    env = {"DATABASE_URL": db_url, "ZORA_DB_CONFIG": str(config)}
+    with psycopg.connect(db_url, autocommit=True) as gate:
+        gate.execute("select pg_advisory_lock(%s)", [GATE])
+        runner = spawn_cli("upgrade", env=env)
+        deadline = time.monotonic() + 30
+        while _advisory_waiters(db_url) < 1:  # inside 9101, its table created
+            assert runner.poll() is None, runner.communicate()
+            assert time.monotonic() < deadline, "the migration never reached the gate"
+            time.sleep(0.02)
+        runner.kill()
+        runner.communicate(timeout=10)
+        killed_at = time.monotonic()
+        # The orphaned backend notices its client is gone, rolls back, lets go.
+        while _advisory_waiters(db_url):
+            assert time.monotonic() - killed_at < 10, "the dead runner's backend kept waiting"
+            time.sleep(0.05)
+        assert time.monotonic() - killed_at < 5
+        assert _version(db_url) == [head]
+        assert scalar(db_url, "select to_regclass('public.half_done')::text") is None
+        gate.execute("select pg_advisory_unlock(%s)", [GATE])
+    rerun = process_cli("upgrade", env=env)
+    assert rerun.code == 0, rerun.err
+    assert _version(db_url) == ["9101"]
+    assert scalar(db_url, "select count(*) from public.half_done") == 1

@@ -305,6 +305,11 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
     with _migration_lock(conn, settings, progress):
         _set(conn, "lock_timeout", settings.lock_timeout)
         _set(conn, "statement_timeout", settings.statement_timeout)
+        # A runner killed mid-migration (SIGKILL, a lost CI machine) leaves its
+        # backend running the statement; PostgreSQL notices the dead client
+        # only when it next writes to it. Polling the socket makes it abort
+        # within a second: the migration rolls back, the lock is released.
+        _set(conn, "client_connection_check_interval", "1s")
         log.before = _require_known_revisions(conn, context.script)
         conn.commit()  # Alembic must find no transaction open, or it runs all in one
 
