@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from zora_db import __version__, export, migrations
+from zora_db import __version__, export, migrations, safety
 from zora_db.catalog import introspect
 from zora_db.check import check
 from zora_db.compat import BootstrapOutcome, bootstrap
@@ -406,6 +406,48 @@ def _render_drift(differences: list[Difference]) -> None:
         )
     out.print(table)
     out.print(f"[bold red]drift[/]: {len(differences)} differences from the migrations")
+
+
+@app.command("safety")
+def safety_command(
+    revisions: Annotated[
+        list[str] | None,
+        typer.Argument(help="Revisions to lint (default: all).", show_default=False),
+    ] = None,
+    json_output: Json = False,
+) -> None:
+    """Lint each revision's SQL for operations that lock or rewrite busy tables (squawk).
+
+    An index without CONCURRENTLY on an existing table, a NOT NULL column
+    without a default, a rewriting type change, a constraint without NOT
+    VALID, and the rest of squawk's rules, on the offline SQL of every
+    revision. Findings reviewed for revisions already in history are listed
+    in alembic/safety.toml with their reason; any other finding: exit code 1.
+    Needs no database.
+    """
+    findings = safety.lint(revisions, config_path=STATE.config_path)
+    new = [f for f in findings if f.allowed is None]
+    if json_output:
+        out.print_json(data={"findings": [{**asdict(f), "url": f.url} for f in findings]})
+    else:
+        if new:
+            table = Table(box=box.SIMPLE)
+            for column in ("revision", "rule", "line"):
+                table.add_column(column, no_wrap=True)
+            table.add_column("problem and fix")
+            for f in new:
+                table.add_row(
+                    f.revision,
+                    f"[yellow]{f.rule}[/]",
+                    str(f.line),
+                    f"{escape(f.message)}\n[dim]{escape(f.help)} {f.url}[/]",
+                )
+            out.print(table)
+        allowed = len(findings) - len(new)
+        verdict = "[bold red]unsafe[/]" if new else "[bold green]safe[/]"
+        out.print(f"{verdict}: {len(new)} new finding(s), {allowed} reviewed (alembic/safety.toml)")
+    if new:
+        raise typer.Exit(1)
 
 
 export_app = typer.Typer(help="Write the migration history in another tool's format.")

@@ -11,7 +11,6 @@ history, not the clock: the same history exports to the same bytes.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,17 +32,9 @@ def supabase_migrations(*, config_path: Path | None = None) -> list[ExportedFile
     history = list(reversed(migrations.history(config_path=config_path)))
     files = []
     for index, info in enumerate(history):
-        if len(info.down_revisions) > 1:
-            raise ValueError(f"revision {info.revision} merges branches: export a linear history")
-        down = info.down_revisions[0] if info.down_revisions else "base"
-        buffer = io.StringIO()
-        migrations.upgrade(
-            None, f"{down}:{info.revision}", sql=True, config_path=config_path, output=buffer
-        )
         stamp = (EPOCH + timedelta(minutes=index)).strftime("%Y%m%d%H%M%S")
-        files.append(
-            ExportedFile(f"{stamp}_{info.path.stem}.sql", _file_text(info, buffer.getvalue()))
-        )
+        text = _file_text(info, migrations.step_sql(info, config_path=config_path))
+        files.append(ExportedFile(f"{stamp}_{info.path.stem}.sql", text))
     return files
 
 

@@ -211,6 +211,19 @@ def heads(*, config_path: Path | None = None) -> list[RevisionInfo]:
     return [_info(s) for s in scripts.get_revisions("heads") if s is not None]
 
 
+def step_sql(info: RevisionInfo, *, config_path: Path | None = None) -> str:
+    """The offline SQL of the one step up to ``info`` (from its parent)."""
+    if len(info.down_revisions) > 1:
+        raise RevisionError(
+            f"revision {info.revision} merges branches",
+            hint="its steps have no single offline script; linearise the history",
+        )
+    down = info.down_revisions[0] if info.down_revisions else "base"
+    buffer = io.StringIO()
+    upgrade(None, f"{down}:{info.revision}", sql=True, config_path=config_path, output=buffer)
+    return buffer.getvalue()
+
+
 def new_revision(message: str, *, config_path: Path | None = None) -> Path:
     """Write an empty revision after the current head; its id is the next number."""
     if not message.strip():
