@@ -99,6 +99,7 @@ class Relation:
     security_invoker: bool  # views: security_invoker=true
     reads_auth_users: bool  # views whose query reads auth.users
     privileges: tuple[tuple[str, str], ...]  # (grantee, privilege) on the whole relation
+    definition: str | None = None  # views: pg_get_viewdef
 
     @property
     def qualified(self) -> str:
@@ -333,7 +334,8 @@ select n.nspname as schema, c.relname as name,
                                              else a.grantee::regrole::text end,
                                         lower(a.privilege_type)]
                                   order by 1)
-                 from aclexplode(c.relacl) a), '{{}}') as privileges
+                 from aclexplode(c.relacl) a), '{{}}') as privileges,
+       case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as definition
   from pg_catalog.pg_class c
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
  where n.nspname = any (%(schemas)s) and c.relkind in ('r', 'p', 'v', 'm', 'f')

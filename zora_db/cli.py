@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from zora_db import __version__, export, migrations, safety
+from zora_db import __version__, definitions, export, migrations, safety
 from zora_db.catalog import introspect
 from zora_db.check import check
 from zora_db.compat import BootstrapOutcome, bootstrap
@@ -245,13 +245,82 @@ def stamp(
     _say(f"stamped: {_revs(result.before)} -> {_revs(result.after)}")
 
 
+SqlDir = Annotated[
+    Path,
+    typer.Option("--sql-dir", help="The folder of current definitions (functions, policies, …)."),
+]
+VersionPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--version-path",
+        help="Folder to write the revision in (default: the history's own).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def revision(
     message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
+    autogenerate: Annotated[
+        bool,
+        typer.Option(
+            "--autogenerate",
+            help="Fill it with what sql/ changes: compared with a throwaway database at head.",
+        ),
+    ] = False,
+    sql_dir: SqlDir = Path("sql"),
+    version_path: VersionPath = None,
 ) -> None:
-    """Write a new, empty migration after the current head."""
-    path = migrations.new_revision(message, config_path=STATE.config_path)
+    """Write a new migration after the current head: empty, or from sql/ with --autogenerate.
+
+    With --autogenerate, a throwaway database is migrated to head and every
+    file under sql/ is applied to it in a transaction that is rolled back;
+    what PostgreSQL then holds differently (function bodies, policy
+    expressions, trigger events, grants, publication members, removed files)
+    becomes the upgrade, and the database's own definitions the downgrade.
+    Nothing changed: no revision is written.
+    """
+    if not autogenerate:
+        path = migrations.new_revision(
+            message, config_path=STATE.config_path, version_path=version_path
+        )
+        out.print(str(path))
+        return
+    if not message.strip():
+        raise ConfigError("the revision message is empty", hint="pass -m 'what it changes'")
+    files = definitions.read(sql_dir)
+    if not files:
+        raise ConfigError(
+            f"{sql_dir} holds no definitions", hint="run `zora-db dump-sql` to write them first"
+        )
+    with scratch_database(config_path=STATE.config_path, say=_say) as url:
+        plan = definitions.plan(url, files)
+    if not plan.changes:
+        out.print(f"no changes: {escape(str(sql_dir))} matches the migrations at head")
+        return
+    path = migrations.new_revision(
+        message, config_path=STATE.config_path, version_path=version_path
+    )
+    definitions.fill_revision(path, plan)
+    for change in plan.changes:
+        _say(f"{change.action} {sql_dir / change.path}")
     out.print(str(path))
+
+
+@app.command("dump-sql")
+def dump_sql_command(database_url: DatabaseUrl = None, sql_dir: SqlDir = Path("sql")) -> None:
+    """Write sql/ from the database: one file per function, view, grant, policy, trigger.
+
+    Without a database URL, from a throwaway database migrated to head: after
+    a hand-written migration, this brings sql/ up to date (make test fails
+    while it is stale). Files of objects that no longer exist are removed.
+    """
+    with database_or_scratch(_target(database_url), config_path=STATE.config_path, say=_say) as url:
+        touched = definitions.write(definitions.dump(url), sql_dir)
+    for path in touched:
+        _say(f"updated {sql_dir / path}")
+    out.print(f"{len(touched)} file(s) updated in {escape(str(sql_dir))}")
 
 
 def _report_run(result: migrations.RunResult) -> None:

@@ -45,6 +45,7 @@ def facts(catalog: Catalog) -> Facts:
             "security_invoker": r.security_invoker,
             "grants": sorted(r.privileges),
             "comment": r.comment,
+            "definition": r.definition,
         }
         for c in r.columns:
             found["column", f"{r.qualified}.{c.name}"] = {

@@ -224,7 +224,9 @@ def step_sql(info: RevisionInfo, *, config_path: Path | None = None) -> str:
     return buffer.getvalue()
 
 
-def new_revision(message: str, *, config_path: Path | None = None) -> Path:
+def new_revision(
+    message: str, *, config_path: Path | None = None, version_path: Path | None = None
+) -> Path:
     """Write an empty revision after the current head; its id is the next number."""
     if not message.strip():
         raise ConfigError("the revision message is empty", hint="pass -m 'what it changes'")
@@ -237,7 +239,12 @@ def new_revision(message: str, *, config_path: Path | None = None) -> Path:
         )
     numbers = [int(s.revision) for s in scripts.walk_revisions() if s.revision.isdigit()]
     rev_id = f"{max(numbers, default=0) + 1:04d}"
-    script = command.revision(cfg, message=message, rev_id=rev_id)
+    script = command.revision(
+        cfg,
+        message=message,
+        rev_id=rev_id,
+        version_path=str(version_path) if version_path else None,
+    )
     assert isinstance(script, Script)  # one script, since we asked for one head
     return Path(script.path)
 

@@ -1,0 +1,30 @@
+CREATE OR REPLACE FUNCTION public.create_order(vendor_id uuid, items jsonb, address_id uuid DEFAULT NULL::uuid, notes text DEFAULT NULL::text)
+ RETURNS orders
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+    declare
+      placed public.orders;
+    begin
+      if items is null or pg_catalog.jsonb_typeof(items) <> 'array'
+         or pg_catalog.jsonb_array_length(items) = 0 then
+        raise exception 'items must be a non-empty array of {product_id, quantity}'
+          using errcode = '22023';
+      end if;
+      insert into public.orders (user_id, vendor_id, address_id, notes)
+      values ((select auth.uid()), create_order.vendor_id, create_order.address_id,
+              create_order.notes)
+      returning * into placed;
+      -- Prices, names and the subtotal come from the triggers, never from here.
+      insert into public.order_items (order_id, product_id, quantity)
+      select placed.id, (item ->> 'product_id')::uuid, coalesce((item ->> 'quantity')::int, 1)
+        from pg_catalog.jsonb_array_elements(items) as item;
+      select * into placed from public.orders o where o.id = placed.id;
+      return placed;
+    end
+    $function$;
+
+comment on function public.create_order(vendor_id uuid, items jsonb, address_id uuid, notes text) is 'Place an order with its items in one transaction; returns the priced order.';
+revoke all on function public.create_order(vendor_id uuid, items jsonb, address_id uuid, notes text) from public, anon, authenticated, service_role;
+grant execute on function public.create_order(vendor_id uuid, items jsonb, address_id uuid, notes text) to authenticated;
+grant execute on function public.create_order(vendor_id uuid, items jsonb, address_id uuid, notes text) to service_role;

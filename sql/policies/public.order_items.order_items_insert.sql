@@ -1,0 +1,8 @@
+drop policy if exists order_items_insert on public.order_items;
+create policy order_items_insert on public.order_items
+  as permissive
+  for insert
+  to authenticated
+  with check (((order_id IN ( SELECT o.id
+   FROM orders o
+  WHERE ((o.user_id = ( SELECT auth.uid() AS uid)) AND (o.status = 'pending'::order_status)))) OR ( SELECT private.is_admin() AS is_admin)));

@@ -1,0 +1,10 @@
+drop policy if exists order_items_select on public.order_items;
+create policy order_items_select on public.order_items
+  as permissive
+  for select
+  to authenticated
+  using (((order_id IN ( SELECT o.id
+   FROM orders o
+  WHERE (o.user_id = ( SELECT auth.uid() AS uid)))) OR (order_id IN ( SELECT o.id
+   FROM orders o
+  WHERE (o.vendor_id = ( SELECT private.current_vendor_id() AS current_vendor_id)))) OR ( SELECT private.is_admin() AS is_admin)));

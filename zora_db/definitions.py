@@ -1,0 +1,362 @@
+"""``sql/``: the current definition of every replaceable object, one per file.
+
+Functions, views, grants, policies, triggers and publication membership,
+folders by kind (``sql/functions/public.create_order.sql``, …), each file
+self-contained and idempotent: applying it again changes nothing. ``dump``
+writes them from a database; ``plan`` compares them with a database at head
+the way PostgreSQL sees them: every file is applied in one transaction that
+is rolled back, the catalog read before and after is compared (functions by
+``pg_get_functiondef``, policies by ``pg_policies``, triggers by
+``pg_get_triggerdef``, …), so formatting is never a change. What differs
+becomes a revision whose upgrade carries the files and whose downgrade
+carries the database's own definitions, in dependency order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from zora_db.catalog import API_ROLES, Catalog, Function, Policy, introspect_connection
+from zora_db.db import connect
+from zora_db.drift import compare, facts
+from zora_db.errors import ZoraDbError
+
+# Creation order; drops go the other way.
+KINDS = ("functions", "views", "grants", "policies", "triggers", "publications")
+
+
+class DefinitionError(ZoraDbError):
+    """A file under sql/ does not apply, or changes what sql/ does not define."""
+
+    exit_code = 7
+
+
+def _quote(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(schema: str, name: str) -> str:
+    return f"{_quote(schema)}.{_quote(name)}"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Definition:
+    path: str  # relative to sql/, e.g. "policies/public.orders.orders_select.sql"
+    text: str  # the file: creates (or replaces) the object
+    drop: str  # removes it again
+    # The drift facts it defines: (kind, name, fields), fields None for all of them.
+    keys: tuple[tuple[str, str, tuple[str, ...] | None], ...]
+
+    @property
+    def kind(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+# --------------------------------------------------------------------------- dump
+
+
+def definitions(catalog: Catalog) -> dict[str, Definition]:
+    """Every replaceable object of ``catalog`` as its file, by path."""
+    found: list[Definition] = []
+    by_name: dict[tuple[str, str], list[Function]] = {}
+    for f in catalog.functions:
+        if f.kind in ("function", "procedure"):
+            by_name.setdefault((f.schema, f.name), []).append(f)
+    for (schema, name), overloads in by_name.items():
+        for index, f in enumerate(overloads):
+            suffix = f"__{index + 1}" if len(overloads) > 1 else ""
+            found.append(_function(f, f"functions/{schema}.{name}{suffix}.sql"))
+    for view in catalog.views:
+        options = " with (security_invoker = true)" if view.security_invoker else ""
+        target = _qualified(view.schema, view.name)
+        body = (view.definition or "").rstrip().rstrip(";")
+        text = f"create or replace view {target}{options} as\n{body};\n"
+        found.append(
+            Definition(
+                f"views/{view.qualified}.sql",
+                text,
+                f"drop view {target};\n",
+                (("view", view.qualified, None),),
+            )
+        )
+    for table in catalog.tables:
+        grants = _grants(catalog, table.schema, table.name)
+        if grants:
+            found.append(grants)
+    for policy in catalog.policies:
+        found.append(_policy(policy))
+    for trigger in catalog.triggers:
+        target = _qualified(trigger.schema, trigger.table)
+        # Not CREATE OR REPLACE: constraint triggers (deferred ones) do not have it.
+        drop = f"drop trigger if exists {_quote(trigger.name)} on {target};\n"
+        text = drop + trigger.definition + ";\n"
+        found.append(
+            Definition(
+                f"triggers/{trigger.schema}.{trigger.table}.{trigger.name}.sql",
+                text,
+                drop,
+                (("trigger", f"{trigger.schema}.{trigger.table}.{trigger.name}", None),),
+            )
+        )
+    for publication in catalog.publications:
+        if publication.all_tables or not publication.tables:
+            continue
+        tables = ",\n  ".join(_qualified(*t.split(".", 1)) for t in publication.tables)
+        name = _quote(publication.name)
+        found.append(
+            Definition(
+                f"publications/{publication.name}.sql",
+                f"alter publication {name} set table\n  {tables};\n",
+                f"alter publication {name} drop table\n  {tables};\n",  # the membership
+                (("publication", publication.name, None),),
+            )
+        )
+    return {d.path: d for d in sorted(found, key=lambda d: d.path)}
+
+
+def _function(f: Function, path: str) -> Definition:
+    signature = f"{_qualified(f.schema, f.name)}({f.identity_arguments})"
+    kind = "procedure" if f.kind == "procedure" else "function"
+    lines = [f.definition.rstrip() + ";", ""]
+    if f.comment:
+        lines.append(f"comment on {kind} {signature} is {_literal(f.comment)};")
+    roles = ", ".join(("public", *API_ROLES))
+    lines.append(f"revoke all on {kind} {signature} from {roles};")
+    for role in sorted(f.executable_by):
+        lines.append(f"grant execute on {kind} {signature} to {role};")
+    return Definition(
+        path,
+        "\n".join(lines) + "\n",
+        f"drop {kind} {signature};\n",
+        (("function", f.signature, None),),
+    )
+
+
+def _grants(catalog: Catalog, schema: str, name: str) -> Definition | None:
+    table = catalog.relation(f"{schema}.{name}")
+    assert table is not None
+    target = _qualified(schema, name)
+    whole: dict[str, list[str]] = {}
+    for grantee, privilege in table.privileges:
+        if grantee in API_ROLES:
+            whole.setdefault(grantee, []).append(privilege)
+    columns: dict[tuple[str, str], list[str]] = {}
+    # A grants file owns the grants of its table and columns, nothing else of them.
+    keys: list[tuple[str, str, tuple[str, ...] | None]] = [("table", table.qualified, ("grants",))]
+    for column in table.columns:
+        keys.append(("column", f"{table.qualified}.{column.name}", ("grants",)))
+        for grantee, privilege in column.privileges:
+            if grantee in API_ROLES and privilege not in whole.get(grantee, []):
+                columns.setdefault((grantee, privilege), []).append(_quote(column.name))
+    revoke = f"revoke all on table {target} from {', '.join(API_ROLES)};\n"
+    lines = [revoke.rstrip()]
+    for grantee in sorted(whole):
+        lines.append(f"grant {', '.join(sorted(whole[grantee]))} on table {target} to {grantee};")
+    for (grantee, privilege), names in sorted(columns.items()):
+        lines.append(f"grant {privilege} ({', '.join(names)}) on table {target} to {grantee};")
+    if len(lines) == 1:
+        return None
+    return Definition(f"grants/{table.qualified}.sql", "\n".join(lines) + "\n", revoke, tuple(keys))
+
+
+def _policy(p: Policy) -> Definition:
+    target = _qualified(p.schema, p.table)
+    name = _quote(p.name)
+    lines = [
+        f"drop policy if exists {name} on {target};",
+        f"create policy {name} on {target}",
+        f"  as {'permissive' if p.permissive else 'restrictive'}",
+        f"  for {p.command}",
+        f"  to {', '.join(p.roles)}",
+    ]
+    if p.using is not None:
+        lines.append(f"  using ({p.using})")
+    if p.check is not None:
+        lines.append(f"  with check ({p.check})")
+    lines[-1] += ";"
+    return Definition(
+        f"policies/{p.schema}.{p.table}.{p.name}.sql",
+        "\n".join(lines) + "\n",
+        f"drop policy {name} on {target};\n",
+        (("policy", f"{p.schema}.{p.table}.{p.name}", None),),
+    )
+
+
+def read(sql_dir: Path) -> dict[str, str]:
+    """The files under ``sql_dir`` by relative path (the folders of KINDS only)."""
+    return {
+        str(path.relative_to(sql_dir)): path.read_text()
+        for kind in KINDS
+        for path in sorted((sql_dir / kind).glob("*.sql"))
+    }
+
+
+def write(files: dict[str, Definition], sql_dir: Path) -> list[str]:
+    """Make ``sql_dir`` hold exactly ``files``; returns the paths written or removed."""
+    touched = []
+    existing = read(sql_dir)
+    for path, definition in files.items():
+        if existing.get(path) != definition.text:
+            (sql_dir / path).parent.mkdir(parents=True, exist_ok=True)
+            (sql_dir / path).write_text(definition.text)
+            touched.append(path)
+    for path in sorted(set(existing) - set(files)):
+        (sql_dir / path).unlink()
+        touched.append(path)
+    return touched
+
+
+def dump(url: str) -> dict[str, Definition]:
+    """The definitions of the database at ``url``."""
+    with connect(url) as conn:
+        return definitions(introspect_connection(conn))
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    action: str  # "create", "replace" or "drop"
+    upgrade: str
+    downgrade: str
+    detail: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+
+    def upgrade_steps(self) -> list[str]:
+        drops = [c for c in self.changes if c.action == "drop"]
+        rest = [c for c in self.changes if c.action != "drop"]
+        return [c.upgrade for c in _ordered(drops, reverse=True)] + [
+            c.upgrade for c in _ordered(rest)
+        ]
+
+    def downgrade_steps(self) -> list[str]:
+        created = [c for c in self.changes if c.action == "create"]
+        rest = [c for c in self.changes if c.action != "create"]
+        return [c.downgrade for c in _ordered(created, reverse=True)] + [
+            c.downgrade for c in _ordered(rest)
+        ]
+
+
+def _ordered(changes: Iterable[Change], reverse: bool = False) -> list[Change]:
+    return sorted(changes, key=lambda c: (KINDS.index(c.kind), c.path), reverse=reverse)
+
+
+def plan(url: str, files: dict[str, str]) -> Plan:
+    """What turns the database at ``url`` into what ``files`` define (``url`` is untouched)."""
+    with connect(url) as conn:
+        before = introspect_connection(conn)
+        current = definitions(before)
+        with conn.transaction(force_rollback=True):
+            for path, text in sorted(files.items(), key=lambda item: _rank(item[0])):
+                _apply(conn, path, text)
+            after = introspect_connection(conn)
+    wanted = definitions(after)
+    owners = [(key, d.path) for d in (*current.values(), *wanted.values()) for key in d.keys]
+    details = {(d.kind, d.object): str(d) for d in compare(before, after)}
+    have, want = facts(before), facts(after)
+    touched: dict[str, list[str]] = {}
+    for kind, name in sorted(have.keys() | want.keys()):
+        old, new = have.get((kind, name)), want.get((kind, name))
+        if old == new:
+            continue
+        fields = None if old is None or new is None else {f for f in old if old[f] != new.get(f)}
+        owner = next(
+            (
+                p
+                for (k, n, owned), p in owners
+                if (k, n) == (kind, name) and (owned is None or (fields and fields <= set(owned)))
+            ),
+            None,
+        )
+        if owner is None or owner not in files:
+            raise DefinitionError(
+                f"sql/ changes {kind} {name}, which no file defines",
+                hint="tables, columns and types change in a migration written by hand",
+            )
+        touched.setdefault(owner, []).append(details.get((kind, name), f"{kind} {name}"))
+    changes = []
+    for path in sorted(touched):
+        action = "replace" if path in current else "create"
+        downgrade = current[path].text if path in current else wanted[path].drop
+        changes.append(Change(path, action, files[path], downgrade, "; ".join(touched[path])))
+    for path in sorted(set(current) - set(files)):
+        changes.append(Change(path, "drop", current[path].drop, current[path].text))
+    return Plan(changes)
+
+
+def _rank(path: str) -> tuple[int, str]:
+    kind = path.split("/", 1)[0]
+    return (KINDS.index(kind) if kind in KINDS else len(KINDS), path)
+
+
+def _apply(conn: psycopg.Connection[Any], path: str, text: str) -> None:
+    try:
+        with conn.transaction():
+            conn.execute(text.encode())  # several statements: the simple query protocol
+    except psycopg.Error as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DefinitionError(
+            f"sql/{path} does not apply: {message}",
+            hint="fix the file; it must run on a database at head",
+        ) from exc
+
+
+# --------------------------------------------------------------------------- revision
+
+
+def render(steps: list[str]) -> str:
+    """Alembic operations for ``steps``, each an ``op.execute`` of its SQL."""
+    if not steps:
+        return "pass"
+    return "\n\n    ".join(f"op.execute({_python_string(step)})" for step in steps)
+
+
+def _python_string(text: str) -> str:
+    # Verbatim, not indented: a function's body keeps every space it is given,
+    # and an indented copy would be a different function.
+    body = text.rstrip("\n")
+    if '"""' in body or body.endswith("\\") or body.endswith('"'):
+        return repr(body)
+    return f'r"""\n{body}\n"""'
+
+
+EMPTY_BODY = 'op.execute("""\n    """)'
+
+
+def fill_revision(path: Path, plan: Plan) -> None:
+    """Put ``plan``'s steps into the empty revision ``zora-db revision`` wrote at ``path``."""
+    text = path.read_text()
+    if text.count(EMPTY_BODY) != 2:
+        raise DefinitionError(
+            f"{path} is not an empty revision from alembic/script.py.mako",
+            hint="keep the template's op.execute placeholders for upgrade and downgrade",
+        )
+    summary = "\n".join(f"* {c.action} sql/{c.path}" for c in plan.changes)
+    text = text.replace(
+        "\nRevision ID:",
+        f"\nFrom sql/ (zora-db revision --autogenerate):\n{summary}\n\nRevision ID:",
+        1,
+    )
+    text = text.replace(EMPTY_BODY, render(plan.upgrade_steps()), 1)
+    text = text.replace(EMPTY_BODY, render(plan.downgrade_steps()), 1)
+    path.write_text(text)
