@@ -133,13 +133,8 @@ def scalar(url: str, sql: str, params: object = None) -> object:
     return rows[0][0] if rows else None
 
 
-@pytest.fixture
-def extra_migrations(tmp_path: Path) -> Callable[[str, str], Path]:
-    """Add a migration on top of the project's head; returns the config to use.
-
-    The project's env.py and versions are used as they are; the extra
-    revision lives in a second version location in ``tmp_path``.
-    """
+def history_config(tmp_path: Path) -> tuple[Path, Path]:
+    """An Alembic config: the project's history plus ``tmp_path/versions`` for new revisions."""
     versions = tmp_path / "versions"
     versions.mkdir()
     config = tmp_path / "alembic.ini"
@@ -152,6 +147,17 @@ def extra_migrations(tmp_path: Path) -> Callable[[str, str], Path]:
         file_template = %%(rev)s_%%(slug)s
         """)
     )
+    return config, versions
+
+
+@pytest.fixture
+def extra_migrations(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Add a migration on top of the project's head; returns the config to use.
+
+    The project's env.py and versions are used as they are; the extra
+    revision lives in a second version location in ``tmp_path``.
+    """
+    config, versions = history_config(tmp_path)
     head = migrations.heads()[0].revision
 
     def add(revision: str, upgrade_sql: str, downgrade_sql: str = "select 1") -> Path:

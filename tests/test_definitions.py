@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run_cli
-from tests.conftest import HEAD_TEMPLATE, PROJECT_ROOT, query, scalar
+from tests.conftest import HEAD_TEMPLATE, PROJECT_ROOT, history_config, query, scalar
 from zora_db import definitions, migrations
 from zora_db.catalog import introspect
 from zora_db.drift import compare
@@ -50,18 +49,7 @@ class History:
 @pytest.fixture
 def history(tmp_path: Path) -> History:
     """The project's history plus a folder for new revisions, and a copy of sql/ to edit."""
-    versions = tmp_path / "versions"
-    versions.mkdir()
-    config = tmp_path / "alembic.ini"
-    config.write_text(
-        textwrap.dedent(f"""
-        [alembic]
-        script_location = {PROJECT_ROOT / "alembic"}
-        version_locations = {PROJECT_ROOT / "alembic" / "versions"}:{versions}
-        path_separator = os
-        file_template = %%(rev)s_%%(slug)s
-        """)
-    )
+    config, versions = history_config(tmp_path)
     shutil.copytree(SQL, tmp_path / "sql")
     return History(config, versions, tmp_path / "sql")
 
