@@ -22,7 +22,14 @@ from typing import Any
 
 import psycopg
 
-from zora_db.catalog import API_ROLES, Catalog, Function, Policy, introspect_connection
+from zora_db.catalog import (
+    API_ROLES,
+    Catalog,
+    Function,
+    Policy,
+    introspect,
+    introspect_connection,
+)
 from zora_db.db import connect
 from zora_db.drift import compare, facts
 from zora_db.errors import ZoraDbError
@@ -218,8 +225,7 @@ def write(files: dict[str, Definition], sql_dir: Path) -> list[str]:
 
 def dump(url: str) -> dict[str, Definition]:
     """The definitions of the database at ``url``."""
-    with connect(url) as conn:
-        return definitions(introspect_connection(conn))
+    return definitions(introspect(url))
 
 
 # --------------------------------------------------------------------------- plan
