@@ -167,7 +167,8 @@ def test_a_database_behind_is_compared_at_its_own_revision(compat_db_url: str) -
     migrations.upgrade(compat_db_url, "0009")
     result = check(compat_db_url)
     assert result.status.state == "behind"
-    assert result.status.pending == ("0010", "0011", "0012")
+    after = [i.revision for i in reversed(migrations.history())]
+    assert result.status.pending == tuple(after[after.index("0009") + 1 :])
     assert result.differences == []  # no RLS yet is what 0009 builds
 
 
@@ -181,7 +182,7 @@ def test_cli_reports_drift_and_exits_1(db_url: str, capsys: pytest.CaptureFixtur
     query(db_url, "alter policy orders_select on public.orders using (true)")
     result = run_cli(capsys, "-d", db_url, "check")
     assert result.code == 1
-    assert "revision: 0012 (at head)" in result.out
+    assert f"revision: {migrations.heads()[0].revision} (at head)" in result.out
     assert "orders_select" in result.out and "drift: 1 differences" in result.out
     as_json = run_cli(capsys, "-d", db_url, "check", "--json")
     assert as_json.code == 1

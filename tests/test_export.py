@@ -56,7 +56,7 @@ def test_applied_in_order_they_build_what_upgrade_builds(
             text=True,
         )
     assert compare(introspect(db_url), introspect(compat_db_url)) == []
-    assert migrations.current(compat_db_url) == ("0012",)
+    assert migrations.current(compat_db_url) == (migrations.heads()[0].revision,)
     assert migrations.upgrade(compat_db_url).applied == ()  # zora-db agrees: nothing to do
 
 

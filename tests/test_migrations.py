@@ -137,7 +137,7 @@ def test_new_revision_is_numbered_after_head(
     path = Path(result.out.strip())
     assert path.name == "9002_add_widgets.py"
     text = path.read_text()
-    assert "down_revision: str | Sequence[str] | None = '9001'" in text
+    assert 'down_revision: str | Sequence[str] | None = "9001"' in text  # ruff-format style
     assert "def upgrade() -> None:" in text
 
 

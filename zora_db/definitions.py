@@ -248,18 +248,21 @@ class Change:
 class Plan:
     changes: list[Change] = field(default_factory=list)
 
+    # Creates and replaces go first, in dependency order, so that nothing still
+    # uses an object when its file's removal drops it; drops go last, the
+    # other way round. The downgrade undoes the same steps in reverse.
     def upgrade_steps(self) -> list[str]:
         drops = [c for c in self.changes if c.action == "drop"]
         rest = [c for c in self.changes if c.action != "drop"]
-        return [c.upgrade for c in _ordered(drops, reverse=True)] + [
-            c.upgrade for c in _ordered(rest)
+        return [c.upgrade for c in _ordered(rest)] + [
+            c.upgrade for c in _ordered(drops, reverse=True)
         ]
 
     def downgrade_steps(self) -> list[str]:
-        created = [c for c in self.changes if c.action == "create"]
-        rest = [c for c in self.changes if c.action != "create"]
-        return [c.downgrade for c in _ordered(created, reverse=True)] + [
-            c.downgrade for c in _ordered(rest)
+        drops = [c for c in self.changes if c.action == "drop"]
+        rest = [c for c in self.changes if c.action != "drop"]
+        return [c.downgrade for c in _ordered(drops)] + [
+            c.downgrade for c in _ordered(rest, reverse=True)
         ]
 
 
