@@ -85,16 +85,19 @@ def _customers(url: str) -> list[str]:
 
 
 def _plan(conn: psycopg.Connection[Any], statement: str, params: list[Any]) -> dict[str, Any]:
-    """The scan under the Limit, and the rows it read, from EXPLAIN ANALYZE."""
+    """The scan under the Limit, the indexes the plan reads and the rows it threw away."""
     row = conn.execute(f"explain (analyze, format json) {statement}", params).fetchone()
     assert row is not None
     plan = row[0][0]["Plan"]
-    while plan.get("Plans") and "Scan" not in plan["Node Type"]:
-        plan = next(p for p in plan["Plans"] if p.get("Parent Relationship") != "InitPlan")
+
+    def nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+        return [node, *(n for child in node.get("Plans", []) for n in nodes(child))]
+
+    scans = [n for n in nodes(plan) if "Scan" in n["Node Type"]]
     return {
-        "node": plan["Node Type"],
-        "index": plan.get("Index Name"),
-        "rows_removed_by_filter": plan.get("Rows Removed by Filter", 0),
+        "node": scans[0]["Node Type"] if scans else plan["Node Type"],
+        "indexes": sorted({n["Index Name"] for n in scans if "Index Name" in n}),
+        "rows_removed_by_filter": sum(n.get("Rows Removed by Filter", 0) for n in scans),
     }
 
 
