@@ -17,11 +17,7 @@ from zora_db import migrations
 from zora_db.catalog import introspect
 from zora_db.drift import Difference, compare
 from zora_db.errors import RevisionError
-from zora_db.scratch import scratch_database
-
-
-def _quiet(_message: str) -> None:
-    """Say nothing."""
+from zora_db.scratch import quiet, scratch_database
 
 
 @dataclass(frozen=True)
@@ -77,7 +73,7 @@ def _ancestors(current: tuple[str, ...], known: dict[str, migrations.RevisionInf
 
 
 def check(
-    url: str, *, config_path: Path | None = None, say: Callable[[str], None] = _quiet
+    url: str, *, config_path: Path | None = None, say: Callable[[str], None] = quiet
 ) -> CheckResult:
     """The revision status of ``url`` and its drift from the migrations at that revision."""
     status = revision_status(url, config_path=config_path)

@@ -31,7 +31,7 @@ from zora_db.catalog import (
     introspect_connection,
 )
 from zora_db.db import connect
-from zora_db.drift import compare, facts
+from zora_db.drift import compare
 from zora_db.errors import ZoraDbError
 
 # Creation order; drops go the other way.
@@ -281,14 +281,11 @@ def plan(url: str, files: dict[str, str]) -> Plan:
             after = introspect_connection(conn)
     wanted = definitions(after)
     owners = [(key, d.path) for d in (*current.values(), *wanted.values()) for key in d.keys]
-    details = {(d.kind, d.object): str(d) for d in compare(before, after)}
-    have, want = facts(before), facts(after)
     touched: dict[str, list[str]] = {}
-    for kind, name in sorted(have.keys() | want.keys()):
-        old, new = have.get((kind, name)), want.get((kind, name))
-        if old == new:
-            continue
-        fields = None if old is None or new is None else {f for f in old if old[f] != new.get(f)}
+    for difference in compare(before, after, ignore_unexpected=()):
+        kind, name = difference.kind, difference.object
+        # A grants file owns only the grants of its table and columns.
+        fields = set(difference.fields) if difference.change == "changed" else None
         owner = next(
             (
                 p
@@ -302,7 +299,7 @@ def plan(url: str, files: dict[str, str]) -> Plan:
                 f"sql/ changes {kind} {name}, which no file defines",
                 hint="tables, columns and types change in a migration written by hand",
             )
-        touched.setdefault(owner, []).append(details.get((kind, name), f"{kind} {name}"))
+        touched.setdefault(owner, []).append(str(difference))
     changes = []
     for path in sorted(touched):
         action = "replace" if path in current else "create"

@@ -9,6 +9,7 @@ database with what the migrations build at its revision.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ class Difference:
     object: str
     change: str  # "missing", "unexpected" or "changed"
     detail: str = ""  # for "changed": each field, expected → actual
+    fields: tuple[str, ...] = ()  # for "changed": the fields that differ
 
     def __str__(self) -> str:
         what = f"{self.kind} {self.object}: {self.change}"
@@ -92,8 +94,14 @@ def facts(catalog: Catalog) -> Facts:
     return found
 
 
-def compare(expected: Catalog, actual: Catalog) -> list[Difference]:
-    """What differs in ``actual`` from ``expected``, sorted by kind and object."""
+def compare(
+    expected: Catalog, actual: Catalog, *, ignore_unexpected: Iterable[str] = ONE_SIDED
+) -> list[Difference]:
+    """What differs in ``actual`` from ``expected``, sorted by kind and object.
+
+    Extra objects of the kinds in ``ignore_unexpected`` are not reported.
+    """
+    ignored = set(ignore_unexpected)
     want, have = facts(expected), facts(actual)
     differences = []
     for key in sorted(want.keys() | have.keys()):
@@ -101,15 +109,12 @@ def compare(expected: Catalog, actual: Catalog) -> list[Difference]:
         if key not in have:
             differences.append(Difference(kind, name, "missing"))
         elif key not in want:
-            if kind not in ONE_SIDED:
+            if kind not in ignored:
                 differences.append(Difference(kind, name, "unexpected"))
         elif want[key] != have[key]:
-            changed = [
-                _changed(field, want[key][field], have[key].get(field))
-                for field in want[key]
-                if want[key][field] != have[key].get(field)
-            ]
-            differences.append(Difference(kind, name, "changed", "; ".join(changed)))
+            fields = tuple(f for f in want[key] if want[key][f] != have[key].get(f))
+            detail = "; ".join(_changed(f, want[key][f], have[key].get(f)) for f in fields)
+            differences.append(Difference(kind, name, "changed", detail, fields))
     return differences
 
 

@@ -13,7 +13,7 @@ from zora_db.throwaway import ExistingServer, throwaway
 from zora_db.urls import redact
 
 
-def _quiet(_message: str) -> None:
+def quiet(_message: str) -> None:
     """Say nothing."""
 
 
@@ -24,7 +24,7 @@ def scratch_database(
     seeded: bool = False,
     revision: str = "head",
     config_path: Path | None = None,
-    say: Callable[[str], None] = _quiet,
+    say: Callable[[str], None] = quiet,
 ) -> Iterator[str]:
     """A new database at ``revision`` (with the demo data if ``seeded``), dropped on exit.
 
@@ -46,7 +46,7 @@ def scratch_database(
 
 @contextmanager
 def database_or_scratch(
-    url: str | None, *, config_path: Path | None = None, say: Callable[[str], None] = _quiet
+    url: str | None, *, config_path: Path | None = None, say: Callable[[str], None] = quiet
 ) -> Iterator[str]:
     """``url`` itself when given, else a scratch database at head."""
     if url:
