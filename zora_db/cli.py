@@ -2,7 +2,8 @@
 
 Exit codes (documented in the README): 0 success, 1 unexpected error,
 2 usage error, 3 configuration, 4 connection, 5 revision, 6 compatibility
-layer missing, 7 migration failed, 8 backend unavailable, 130 interrupted.
+layer missing, 7 migration failed, 8 backend unavailable, 9 realtime unavailable,
+130 interrupted.
 """
 
 from __future__ import annotations

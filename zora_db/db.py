@@ -16,14 +16,18 @@ CONNECT_TIMEOUT_S = 10
 @contextmanager
 def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
     """A psycopg connection to ``url``, closed on exit."""
+    with connect_raw(url, autocommit=autocommit) as conn:
+        yield conn
+
+
+def connect_raw(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+    """A psycopg connection to ``url`` that the caller closes (for objects that own one)."""
     try:
-        conn = psycopg.connect(
+        return psycopg.connect(
             libpq_url(url), autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S
         )
     except psycopg.OperationalError as exc:
         raise connection_error(exc, url) from exc
-    with conn:
-        yield conn
 
 
 def connection_error(exc: BaseException, url: str) -> ConnectionFailed:

@@ -55,3 +55,15 @@ class BackendUnavailable(ZoraDbError):
     """No way to start the requested throwaway PostgreSQL on this machine."""
 
     exit_code = 8
+
+
+class RealtimeUnavailable(ZoraDbError):
+    """Logical decoding cannot run here: wal_level, privileges, or no publication."""
+
+    exit_code = 9
+
+
+class SubscriptionError(ZoraDbError):
+    """A realtime subscription Supabase Realtime would refuse (bad filter, column, event)."""
+
+    exit_code = 3
