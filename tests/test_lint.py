@@ -133,6 +133,12 @@ PLANTED = [
         "public.orders",
         id="orders-replica-identity",
     ),
+    pytest.param(
+        "alter table public.cart_items replica identity default",
+        "realtime_replica_identity",
+        "public.cart_items",
+        id="filtered-delete-replica-identity",
+    ),
 ]
 
 

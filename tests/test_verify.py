@@ -1,114 +1,109 @@
-"""`zora-db verify` and its realtime check: logical decoding of the publication."""
+"""`zora-db verify`, and its realtime group: the apps' subscriptions through the scenario."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.cli import run_cli
 from tests.conftest import query
+from zora_db import migrations
 from zora_db.catalog import introspect
-from zora_db.contract import REALTIME_TABLES
-from zora_db.seed import seed_id
+from zora_db.realtime import Deliverer
+from zora_db.seed import seed
 from zora_db.throwaway import Throwaway
 from zora_db.verify import GROUPS, verify
-from zora_db.verify.checks import CheckFailed
-from zora_db.verify.realtime import Change, Stream, check_realtime
+from zora_db.verify.realtime import SCENARIO, check_realtime, outcomes
 
 
-def _changes(url: str, *statements: str) -> list[Change]:
-    """What a pgoutput stream of supabase_realtime decodes for ``statements``."""
-    stream = Stream(url)
-    try:
-        with psycopg.connect(url, autocommit=True) as writer:
-            # Decoding reads flushed WAL only; the throwaway server does not wait for it.
-            writer.execute("set synchronous_commit = on")
-            for statement in statements:
-                writer.execute(statement)  # type: ignore[arg-type]
-        return stream.read()
-    finally:
-        stream.close()
+def _failed(report: object, group: str = "realtime") -> dict[str, str]:
+    return {o.name: o.detail for o in report.failures if o.group == group}  # type: ignore[attr-defined]
 
 
-def _fingerprint(url: str) -> list[tuple[object, ...]]:
-    """Every published table's rows, hashed: equal fingerprints, equal data."""
-    return [
-        (
-            table,
-            *query(
-                url,
-                f"select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) "
-                f"from {table} t",
-            )[0],
+def test_every_app_subscription_receives_what_it_needs(seeded_db_url: str) -> None:
+    result = check_realtime(seeded_db_url, introspect(seeded_db_url))
+    assert result.plugin == "wal2json"
+    verdicts = list(outcomes(result))
+    assert [(name, detail) for name, passed, detail in verdicts if not passed] == []
+    names = {name for name, _, _ in verdicts}
+    assert "vendor portal: public.orders vendor_id=eq.{shop} (camden)" in names
+    assert "no row content to anyone who cannot read the row" in names
+    assert result.deliveries > 100
+    # Supabase's own limit, reported not failed: keys of deleted rows reach everyone.
+    assert {w.split(":")[0] for w in result.warnings} == {"public.cart_items", "public.products"}
+
+
+def test_the_schema_before_0013_fails_the_apps_as_the_issue_says(compat_db_url: str) -> None:
+    migrations.upgrade(compat_db_url, "0012")
+    seed(compat_db_url)
+    failed = dict(
+        (name, detail)
+        for name, passed, detail in outcomes(
+            check_realtime(compat_db_url, introspect(compat_db_url))
         )
-        for table in REALTIME_TABLES
-    ]
-
-
-def test_every_published_table_streams_its_changes(seeded_db_url: str) -> None:
-    before = _fingerprint(seeded_db_url)
-    results = check_realtime(seeded_db_url, introspect(seeded_db_url))
-    assert sorted(r.table for r in results) == sorted(REALTIME_TABLES)
-    assert [(r.table, r.problems) for r in results if not r.passed] == []
-    assert all(len(r.latencies_ms) == 3 for r in results)
-    assert _fingerprint(seeded_db_url) == before  # each row was put back as it was
-
-
-def test_orders_carry_the_previous_row_other_tables_only_their_key(seeded_db_url: str) -> None:
-    order = query(seeded_db_url, "select id from public.orders order by id limit 1")[0][0]
-    bakery = seed_id("vendor:camden-bakery")
-    changes = _changes(
-        seeded_db_url,
-        f"update public.orders set notes = 'ring twice' where id = '{order}'",
-        f"update public.vendors set description = 'new' where id = '{bakery}'",
-        "delete from public.cart_items where id = (select min(id::text)::uuid "
-        "from public.cart_items)",
+        if not passed
     )
-    by_table = {(c.relation, c.kind): c for c in changes}
-    order_update = by_table["public.orders", "update"]
-    assert order_update.old is not None and not order_update.old_is_key_only
-    assert str(order) in order_update.old and "ring twice" in (order_update.new or [])
-    vendor_update = by_table["public.vendors", "update"]
-    assert vendor_update.old is None  # default identity, key unchanged: no old row
-    assert "new" in (vendor_update.new or [])
-    cart_delete = by_table["public.cart_items", "delete"]
-    assert cart_delete.old_is_key_only
-    assert cart_delete.old is not None
-    assert [v for v in cart_delete.old if v is not None] == [cart_delete.old[0]]  # the id only
+    cart = failed["customer app: public.cart_items user_id=eq.{uid} (alice)"]
+    assert "alice removes them: the DELETE of public.cart_items" in cart
+    assert "did not arrive" in failed["vendor portal: public.products vendor_id=eq.{shop} (camden)"]
+    toast = failed["vendor portal: public.orders vendor_id=eq.{shop} (camden)"]
+    assert re.search(r"INSERT new.total is 2.50, the committed row says \d+\.\d\d", toast)
 
 
-def test_a_table_left_out_of_the_stream_is_reported(seeded_db_url: str) -> None:
-    query(seeded_db_url, "alter publication supabase_realtime set (publish = 'insert')")
-    results = check_realtime(seeded_db_url, introspect(seeded_db_url), timeout_s=0.2)
-    problems = {r.table: r.problems for r in results}
-    assert problems["public.orders"] == [
-        "no delete arrived on the stream",
-        "no update arrived on the stream",
-    ]
-    assert not any(r.passed for r in results)
+def test_an_error_event_fails_the_subscription_that_gets_it(seeded_db_url: str) -> None:
+    query(seeded_db_url, "revoke select on public.reviews from anon")
+    failed = {
+        n: d
+        for n, ok, d in outcomes(check_realtime(seeded_db_url, introspect(seeded_db_url)))
+        if not ok
+    }
+    assert "Error 401: Unauthorized" in failed["every app: public.reviews (anon)"]
 
 
-def test_an_empty_table_cannot_be_checked(db_url: str) -> None:
-    results = check_realtime(db_url, introspect(db_url), timeout_s=0.2)
-    assert {r.table: r.problems for r in results}["public.orders"] == [
-        "no row to probe with (the table is empty)"
-    ]
+def test_row_content_sent_past_row_level_security_is_caught(
+    seeded_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Plant the mistake in the engine: no RLS re-check, everyone gets every row.
+    monkeypatch.setattr(Deliverer, "_rls_visible", lambda _self, _c, _t, subs: subs)
+    failed = {
+        n: d
+        for n, ok, d in outcomes(check_realtime(seeded_db_url, introspect(seeded_db_url)))
+        if not ok
+    }
+    leak = failed["no row content to anyone who cannot read the row"]
+    assert "alice places an order at Camden Bakery: INSERT public.orders sent" in leak
+    assert "to bob" in leak or "to shoreditch" in leak
 
 
-def test_no_publication_is_a_clear_failure(seeded_db_url: str) -> None:
-    query(seeded_db_url, "drop publication supabase_realtime")
-    with pytest.raises(CheckFailed, match="no supabase_realtime publication"):
-        check_realtime(seeded_db_url, introspect(seeded_db_url))
+def test_a_step_the_schema_refuses_fails_the_scenario(seeded_db_url: str) -> None:
+    query(seeded_db_url, "revoke execute on function public.create_order from authenticated")
+    failed = {
+        n: d
+        for n, ok, d in outcomes(check_realtime(seeded_db_url, introspect(seeded_db_url)))
+        if not ok
+    }
+    assert failed["scenario: alice places an order at Camden Bakery"].startswith("42501")
+    assert (
+        "no INSERT it should receive"
+        in failed["the scenario exercises every event the apps handle"]
+    )
+
+
+def test_pgoutput_is_a_fallback_that_says_what_it_could_not_compare(seeded_db_url: str) -> None:
+    result = check_realtime(seeded_db_url, introspect(seeded_db_url), plugin="pgoutput")
+    assert result.plugin == "pgoutput"
+    assert [n for n, ok, _ in outcomes(result) if not ok] == []
 
 
 def test_verify_passes_on_the_seeded_schema(seeded_db_url: str) -> None:
     seen: list[str] = []
     report = verify(seeded_db_url, progress=seen.append)
     assert report.failures == []
+    assert report.decoder == "wal2json" and len(report.warnings) == 2
     assert [g.name for g in report.groups] == list(GROUPS)
     assert {g.name: g.checks for g in report.groups}["access matrix"] == 408
     assert len(seen) == len(GROUPS)
@@ -121,8 +116,11 @@ def test_verify_reports_what_a_dropped_policy_breaks(seeded_db_url: str) -> None
     failed = {(o.group, o.name) for o in report.failures}
     assert ("access matrix", "alice select orders") in failed
     assert ("attacks", "read orders through items") in failed
-    # Every denial the matrix leans on orders' visibility for: nothing unrelated fails.
-    assert {group for group, _ in failed} == {"access matrix", "attacks", "triggers"}
+    # Every denial the matrix leans on orders' visibility for, and the apps' order
+    # subscriptions (nobody may read an order, so none arrives): nothing unrelated fails.
+    assert {group for group, _ in failed} == {"access matrix", "attacks", "triggers", "realtime"}
+    realtime = {name for group, name in failed if group == "realtime"}
+    assert all("orders" in name or "scenario" in name for name in realtime), realtime
     assert not report.passed
 
 
@@ -139,7 +137,9 @@ def test_cli_verify_on_a_server_leaves_its_databases_alone(
     report = json.loads(result.out)
     assert report["passed"] is True and report["failures"] == []
     assert [g["name"] for g in report["groups"]] == list(GROUPS)
-    assert report["realtime"]["changes"] == 3 * len(REALTIME_TABLES)
+    assert report["realtime"]["decoder"] == "wal2json"
+    assert report["realtime"]["steps"] == len(SCENARIO)
+    assert [w.split(":")[0] for w in report["warnings"]] == ["public.cart_items", "public.products"]
     assert _databases(server) == before
 
 
@@ -157,6 +157,8 @@ def test_cli_verify_fails_on_a_weakened_migration(
     assert result.code == 1
     assert "FAILED lint: realtime_replica_identity public.orders" in result.out
     assert "FAILED access matrix: camden update vendors" in result.out
+    assert "FAILED realtime: customer app: public.orders user_id=eq.{uid} (alice)" in result.out
+    assert "UPDATE old.status is (absent)" in result.out
     assert "checks failed" in result.out
 
 

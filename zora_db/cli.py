@@ -8,16 +8,18 @@ layer missing, 7 migration failed, 8 backend unavailable, 9 realtime unavailable
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -642,6 +644,11 @@ def _types_path(language: str, out_path: Path | None, many: bool) -> Path:
 def verify_command(database_url: DatabaseUrl = None, json_output: Json = False) -> None:
     """Prove the schema on a real database: access matrix, attacks, triggers, realtime.
 
+    Realtime plays the apps' subscriptions (the contract) through the seed plan's
+    scenarios with Supabase Realtime's delivery rules: every event an app handles
+    must arrive with the committed values, and nobody may receive a row they
+    cannot read. Keys of deleted rows sent to others are listed as warnings.
+
     Creates a temporary database, migrates it to head, loads the demo data set,
     runs every check (each rolled back) and drops it. With a database URL the
     temporary database is made on that server (its role needs CREATEDB, and
@@ -673,7 +680,12 @@ def _report_json(report: Report) -> dict[str, object]:
             for g in report.groups
         ],
         "failures": [asdict(o) for o in report.failures],
-        "realtime": {"changes": len(report.latencies_ms), "latency_ms": report.latency()},
+        "warnings": report.warnings,
+        "realtime": {
+            "decoder": report.decoder,
+            "steps": len(report.latencies_ms),
+            "latency_ms": report.latency(),
+        },
     }
 
 
@@ -687,11 +699,14 @@ def _render_report(report: Report) -> None:
     out.print(table)
     for o in report.failures:
         out.print(f"[bold red]FAILED[/] {escape(o.group)}: {escape(o.name)}: {escape(o.detail)}")
+    for warning in report.warnings:
+        out.print(f"[bold yellow]warning[/] realtime: {escape(warning)}")
     latency = report.latency()
     if latency:
         out.print(
-            f"realtime: {len(report.latencies_ms)} changes decoded, commit to decode "
-            f"p50 {latency['p50']} ms, p99 {latency['p99']} ms, max {latency['max']} ms"
+            f"realtime ({report.decoder}): {len(report.latencies_ms)} scenario steps, commit to "
+            f"decided delivery p50 {latency['p50']} ms, p99 {latency['p99']} ms, "
+            f"max {latency['max']} ms"
         )
     total = sum(g.checks for g in report.groups)
     out.print(
@@ -699,6 +714,106 @@ def _render_report(report: Report) -> None:
         if report.passed
         else f"[bold red]{len(report.failures)} of {total} checks failed[/]"
     )
+
+
+@app.command("listen")
+def listen_command(
+    who: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="Whose subscription: a user id (auth.users.id), anon or service_role.",
+            show_default=False,
+        ),
+    ],
+    table: Annotated[
+        str | None,
+        typer.Option(help="Table to subscribe to (default: every table of supabase_realtime)."),
+    ] = None,
+    filter_: Annotated[
+        str | None,
+        typer.Option(
+            "--filter",
+            help="Realtime's filter, e.g. user_id=eq.<uuid> (needs --table).",
+            show_default=False,
+        ),
+    ] = None,
+    event: Annotated[str, typer.Option(help="INSERT, UPDATE, DELETE or * (every event).")] = "*",
+    decoder: Annotated[
+        str, typer.Option(help="Logical decoding plugin: auto (wal2json, else pgoutput).")
+    ] = "auto",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Stream what one user's realtime subscription would receive, live, until Ctrl-C.
+
+    Supabase Realtime's rules decide each change: filters, a row level security
+    re-check as that user, columns they may read, the key alone for a DELETE.
+    Each delivery is shown as the payload supabase-js hands the app: readable on a
+    terminal, one JSON object per line otherwise (for piping into jq). Needs
+    wal_level = logical and a role that may create replication slots.
+
+    Example: zora-db listen --as 650e7994-86cc-5a56-bbfc-26260d184024 --table orders
+    --filter user_id=eq.650e7994-86cc-5a56-bbfc-26260d184024
+    """
+    from zora_db.realtime import Subscription
+    from zora_db.realtime.listen import claims_for, listen
+
+    claims = claims_for(who)
+    if filter_ and not table:
+        raise ConfigError(
+            "--filter needs --table", hint="e.g. --table orders --filter user_id=eq.…"
+        )
+    if decoder not in ("auto", "wal2json", "pgoutput"):
+        raise ConfigError(f"unknown decoder {decoder!r}", hint="use auto, wal2json or pgoutput")
+    url = _url(database_url)
+    if table:
+        subscriptions = [Subscription(table, claims, event, filter_ or "")]
+    else:
+        subscriptions = [Subscription(t, claims, event) for t in _published_tables(url)]
+
+    def ready(stream: Any, unpublished: list[str]) -> None:
+        for name in unpublished:
+            err.print(
+                f"[yellow]warning:[/] {name} is not in supabase_realtime: nothing will arrive"
+            )
+        what = ", ".join(str(s) for s in subscriptions) or "nothing (the publication is empty)"
+        _say(f"listening ({stream.plugin}) to {what}; Ctrl-C to stop")
+
+    try:
+        listen(url, subscriptions, _render_delivery, on_ready=ready, plugin=decoder)
+    except KeyboardInterrupt:
+        _say("stopped; the temporary replication slot is gone")
+
+
+def _published_tables(url: str) -> list[str]:
+    from zora_db.contract import REALTIME_PUBLICATION
+
+    publication = introspect(url).publication(REALTIME_PUBLICATION)
+    return list(publication.tables) if publication else []
+
+
+def _render_delivery(delivery: Any) -> None:
+    payload = delivery.payload
+    if not out.is_terminal:
+        print(json.dumps(payload, default=_json_number), flush=True)
+        return
+    when = (payload["commit_timestamp"] or "")[11:23]
+    head = f"{when} [bold]{payload['eventType']}[/] {payload['schema']}.{payload['table']}"
+    if payload["errors"]:
+        out.print(f"{head} [red]{escape(', '.join(payload['errors']))}[/]")
+        return
+    out.print(head)
+    for side in ("new", "old"):
+        if payload[side]:
+            body = json.dumps(payload[side], default=_json_number, ensure_ascii=False)
+            out.print(f"  {side}: {escape(body)}")
+
+
+def _json_number(value: object) -> object:
+    """Decimal values as JSON numbers, as supabase-js receives them."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 # --------------------------------------------------------------------------- dev

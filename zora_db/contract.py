@@ -1,14 +1,27 @@
-"""What the Zora apps rely on, stated once for the linter and verification.
+"""What the Zora apps rely on, stated once for the linter, verification and the tests.
 
 Migrations never import this (they are immutable history); the linter and
 ``zora-db verify`` check that the database still honours it.
+
+``APP_SUBSCRIPTIONS`` are the ``postgres_changes`` subscriptions the seed
+plan's apps open (its RealtimeManager, hooks and providers): the table, the
+filter, the events each one handles, and the payload fields it reads for each
+event. All of them subscribe to every event (``*``, the plan's default); the
+events they handle are the ones that must arrive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the realtime engine reads this module's publication name
+    from zora_db.realtime.subscriptions import Subscription
+
 REALTIME_PUBLICATION = "supabase_realtime"
 
-# The seed plan's 016: the tables the apps subscribe to with postgres_changes.
+# The seed plan's 016 (and the tables the apps' screens refresh from): the publication.
 REALTIME_TABLES = (
     "public.cart_items",
     "public.conversations",
@@ -22,8 +35,124 @@ REALTIME_TABLES = (
     "public.vendors",
 )
 
-# Tables whose subscribers read the previous row (`old`): REPLICA IDENTITY FULL.
-FULL_REPLICA_IDENTITY = ("public.orders",)
-
 # Schemas PostgREST serves (Supabase's pgrst.db_schemas default).
 EXPOSED_SCHEMAS = ("public",)
+
+WHOLE_ROW = ("new.*",)  # the app keeps or replaces the whole row it is given
+
+
+@dataclass(frozen=True)
+class AppSubscription:
+    """One subscription an app opens, and what it needs from it."""
+
+    app: str  # "customer app", "vendor portal", "admin dashboard", "every app"
+    subscriber: str  # who opens it: "customer", "vendor", "admin" or "anyone"
+    table: str
+    filter: str = ""  # {uid}: the signed-in user; {shop}: the vendor's shop
+    needs: tuple[str, ...] = ()  # events it handles: these must arrive
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # event -> "new.x"
+
+    @property
+    def name(self) -> str:
+        where = f" {self.filter}" if self.filter else ""
+        return f"{self.app}: {self.table}{where}"
+
+    def subscription(self, claims: Mapping[str, Any], shop: object = None) -> Subscription:
+        """The subscription as this subscriber opens it (the apps listen to every event)."""
+        from zora_db.realtime.subscriptions import Subscription
+
+        text = self.filter.format(uid=claims.get("sub"), shop=shop)
+        return Subscription(self.table, claims, "*", text, label=self.name)
+
+    def old_columns(self) -> set[str]:
+        """Columns it needs from the previous row, which only REPLICA IDENTITY FULL carries."""
+        from zora_db.realtime.subscriptions import parse_filters
+
+        needed = {
+            f.removeprefix("old.")
+            for fields in self.reads.values()
+            for f in fields
+            if f.startswith("old.")
+        }
+        if "DELETE" in self.needs:
+            # A DELETE is matched against the replica identity: its filter columns must be there.
+            needed |= {f.column for f in parse_filters(self.filter)}
+        return needed
+
+
+APP_SUBSCRIPTIONS = (
+    AppSubscription(
+        "customer app",
+        "customer",
+        "public.notifications",
+        "user_id=eq.{uid}",
+        needs=("INSERT", "UPDATE"),
+        reads={"INSERT": WHOLE_ROW, "UPDATE": WHOLE_ROW},
+    ),
+    AppSubscription(
+        "customer app",
+        "customer",
+        "public.orders",
+        "user_id=eq.{uid}",
+        needs=("INSERT", "UPDATE"),
+        reads={"INSERT": WHOLE_ROW, "UPDATE": (*WHOLE_ROW, "old.status")},
+    ),
+    AppSubscription(
+        "customer app",
+        "customer",
+        "public.cart_items",
+        "user_id=eq.{uid}",
+        needs=("INSERT", "UPDATE", "DELETE"),
+        reads={"INSERT": WHOLE_ROW, "UPDATE": WHOLE_ROW, "DELETE": ("old.id",)},
+    ),
+    AppSubscription(
+        "vendor portal",
+        "vendor",
+        "public.orders",
+        "vendor_id=eq.{shop}",
+        needs=("INSERT", "UPDATE"),
+        # The "New Order Received!" toast: "Order #<id> - <total>".
+        reads={"INSERT": ("new.id", "new.total")},
+    ),
+    AppSubscription(
+        "vendor portal",
+        "vendor",
+        "public.products",
+        "vendor_id=eq.{shop}",
+        needs=("UPDATE", "DELETE"),
+    ),
+    AppSubscription(
+        "admin dashboard",
+        "admin",
+        "public.orders",
+        needs=("INSERT", "UPDATE"),
+    ),
+    AppSubscription(
+        "admin dashboard",
+        "admin",
+        "public.vendors",
+        "is_verified=eq.false",
+        needs=("INSERT",),
+    ),
+    AppSubscription(
+        "every app",
+        "anyone",
+        "public.products",
+        needs=("INSERT", "UPDATE", "DELETE"),
+        reads={"UPDATE": WHOLE_ROW},  # useRealtimeSubscription replaces the cached row
+    ),
+    AppSubscription(
+        "every app",
+        "anyone",
+        "public.reviews",
+        needs=("INSERT",),
+        reads={"INSERT": WHOLE_ROW},
+    ),
+    AppSubscription(
+        "every app",
+        "anyone",
+        "public.vendors",
+        needs=("UPDATE",),
+        reads={"UPDATE": WHOLE_ROW},
+    ),
+)

@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from zora_db.catalog import Catalog, Policy
 from zora_db.contract import (
+    APP_SUBSCRIPTIONS,
     EXPOSED_SCHEMAS,
-    FULL_REPLICA_IDENTITY,
     REALTIME_PUBLICATION,
     REALTIME_TABLES,
 )
@@ -221,10 +221,21 @@ def _realtime_table_not_published(cat: Catalog) -> Iterator[tuple[str, str]]:
 
 
 def _realtime_replica_identity(cat: Catalog) -> Iterator[tuple[str, str]]:
-    for table in FULL_REPLICA_IDENTITY:
+    keys = {k.qualified_table: set(k.columns) for k in cat.constraints if k.kind == "primary key"}
+    needs: dict[str, set[str]] = defaultdict(set)
+    for sub in APP_SUBSCRIPTIONS:
+        needs[sub.table] |= sub.old_columns() - keys.get(sub.table, set())
+    for table, columns in sorted(needs.items()):
         relation = cat.relation(table)
-        if relation is not None and relation.replica_identity != "full":
-            yield table, f"replica identity {relation.replica_identity}: `old` arrives empty"
+        if columns and relation is not None and relation.replica_identity != "full":
+            yield (
+                table,
+                (
+                    f"replica identity {relation.replica_identity}: the apps need "
+                    f"{', '.join(sorted(columns))} of the previous row (a DELETE's filter, `old`), "
+                    "which the WAL then does not carry"
+                ),
+            )
 
 
 LINTS: tuple[Lint, ...] = (
@@ -353,7 +364,8 @@ LINTS: tuple[Lint, ...] = (
         "realtime_replica_identity",
         Level.ERROR,
         Category.CONTRACT,
-        "A table whose subscribers read the previous row lacks REPLICA IDENTITY FULL.",
+        "A table whose subscribers need the previous row (a filtered DELETE, `old`) "
+        "lacks REPLICA IDENTITY FULL.",
         "alter table … replica identity full",
         _realtime_replica_identity,
     ),

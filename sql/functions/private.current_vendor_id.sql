@@ -1,10 +1,13 @@
 CREATE OR REPLACE FUNCTION private.current_vendor_id()
  RETURNS uuid
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-      select v.id from public.vendors v where v.user_id = (select auth.uid())
+    begin
+      -- plpgsql for a cached plan: see private.is_admin.
+      return (select v.id from public.vendors v where v.user_id = (select auth.uid()));
+    end
     $function$;
 
 comment on function private.current_vendor_id() is 'The caller''s shop, or null. For policies, as (select private.current_vendor_id()).';

@@ -17,7 +17,18 @@ AS $function$
         raise exception 'vendor % is not accepting orders', new.vendor_id
           using errcode = 'ZA005';
       end if;
-      new.subtotal := 0;  -- the items set it
+      -- Priced from the products, never from the caller. create_order names
+      -- its items first (zora.new_order_items), so the order is inserted with
+      -- the subtotal its items will have and their triggers change nothing;
+      -- any other insert starts at 0 and its items set it.
+      new.subtotal := coalesce((
+        select sum(p.price * coalesce(i.quantity, 1))
+          from pg_catalog.jsonb_to_recordset(
+                 nullif(pg_catalog.current_setting('zora.new_order_items', true), '')::jsonb
+               ) as i (product_id uuid, quantity integer)
+          join public.products p on p.id = i.product_id
+         where p.vendor_id = new.vendor_id and p.is_active
+      ), 0);
       new.delivery_fee := shop.delivery_fee;
       new.currency := shop.currency;
       return new;

@@ -11,10 +11,15 @@ AS $function$
         raise exception 'items must be a non-empty array of {product_id, quantity}'
           using errcode = '22023';
       end if;
+      -- Named before the order is inserted, so that prepare_new_order inserts it
+      -- with its final subtotal: Realtime sends the INSERT as the row was
+      -- inserted, and the vendor's "New Order Received!" shows that total.
+      perform pg_catalog.set_config('zora.new_order_items', items::text, true);
       insert into public.orders (user_id, vendor_id, address_id, notes)
       values ((select auth.uid()), create_order.vendor_id, create_order.address_id,
               create_order.notes)
       returning * into placed;
+      perform pg_catalog.set_config('zora.new_order_items', '', true);
       -- Prices, names and the subtotal come from the triggers, never from here.
       insert into public.order_items (order_id, product_id, quantity)
       select placed.id, (item ->> 'product_id')::uuid, coalesce((item ->> 'quantity')::int, 1)

@@ -3,6 +3,6 @@ create policy products_select on public.products
   as permissive
   for select
   to anon, authenticated
-  using (((is_active AND (vendor_id IN ( SELECT v.id
+  using (((is_active AND (EXISTS ( SELECT 1
    FROM vendors v
-  WHERE (v.is_verified AND v.is_active)))) OR (vendor_id = ( SELECT private.current_vendor_id() AS current_vendor_id)) OR ( SELECT private.is_admin() AS is_admin)));
+  WHERE ((v.id = products.vendor_id) AND v.is_verified AND v.is_active)))) OR (vendor_id = ( SELECT private.current_vendor_id() AS current_vendor_id)) OR ( SELECT private.is_admin() AS is_admin)));

@@ -58,8 +58,8 @@ class Change:
 # --------------------------------------------------------------------------- wal2json
 
 
-def _text(value: Any) -> str | None:
-    """wal2json's JSON value as PostgreSQL's text (what Realtime reads with ``#>> '{}'``)."""
+def as_text(value: Any) -> str | None:
+    """A JSON value as PostgreSQL's text for it (what Realtime reads with ``#>> '{}'``)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -82,9 +82,11 @@ def from_wal2json(data: str) -> Change | None:
         action=action,
         schema=message["schema"],
         table=message["table"],
-        columns=tuple(Value(c["name"], _text(c.get("value"))) for c in message.get("columns", ())),
+        columns=tuple(
+            Value(c["name"], as_text(c.get("value"))) for c in message.get("columns", ())
+        ),
         identity=tuple(
-            Value(c["name"], _text(c.get("value"))) for c in message.get("identity", ())
+            Value(c["name"], as_text(c.get("value"))) for c in message.get("identity", ())
         ),
         committed_at=datetime.fromisoformat(stamp) if stamp else None,
         size=len(data.encode()),

@@ -42,8 +42,9 @@ import psycopg
 from psycopg import sql
 
 from zora_db.catalog import Catalog, Relation
+from zora_db.errors import RealtimeUnavailable, SubscriptionError
 from zora_db.realtime.changes import Change
-from zora_db.realtime.subscriptions import Filter, Subscription
+from zora_db.realtime.subscriptions import MAX_IN_VALUES, Filter, Subscription
 
 MAX_RECORD_BYTES = 1024 * 1024  # Realtime's default max_record_bytes
 KEPT_VALUE_BYTES = 64  # what survives of a value in an oversized change
@@ -181,6 +182,81 @@ class Deliverer:
                 values = self._typed_values(change, table)
             payload = self._payload(change, table, values, selectable)
             yield from (Delivery(s, payload) for s in visible)
+
+    def primary_key(self, table: str) -> tuple[str, ...]:
+        found = self._tables.get(table)
+        return found.key if found else ()
+
+    def filters_hold(self, subscription: Subscription, row: dict[str, str | None]) -> bool:
+        """Whether ``subscription``'s filters all hold on ``row`` (column name to text)."""
+        table = self._tables.get(subscription.table)
+        if table is None:
+            return False
+        truth = self._evaluate(table, {"new": row}, set(subscription.filters))
+        return all(("new", f) in truth for f in subscription.filters)
+
+    def validate(self, subscription: Subscription) -> None:
+        """Refuse what Realtime refuses when a client subscribes (SubscriptionError)."""
+        table = self._tables.get(subscription.table)
+        if table is None:
+            raise SubscriptionError(
+                f"there is no table {subscription.table}",
+                hint="name a table of the database, e.g. --table public.orders",
+            )
+        try:
+            selectable = self.selectable(subscription.table, subscription.role)
+        except psycopg.errors.UndefinedObject:
+            self.conn.rollback()
+            raise SubscriptionError(
+                f"there is no role {subscription.role!r}", hint="claims pick anon or authenticated"
+            ) from None
+        member = self.conn.execute(
+            "select pg_catalog.pg_has_role(%s, 'member')", [subscription.role]
+        ).fetchone()
+        self.conn.rollback()
+        if not (member and member[0]):
+            raise RealtimeUnavailable(
+                f"this connection's role cannot act as {subscription.role}, as Realtime does",
+                hint=f"connect as a superuser, or grant {subscription.role} to this role",
+            )
+        for f in subscription.filters:
+            if not selectable.get(f.column):
+                raise SubscriptionError(
+                    f"cannot filter {subscription.table} on {f.column}: no such column that "
+                    f"{subscription.role} may read",
+                    hint="filter on a column the subscriber may SELECT",
+                )
+            try:
+                with self.conn.transaction():
+                    self.conn.execute(*self._check_sql(table, f))
+            except psycopg.Error as exc:
+                raise SubscriptionError(
+                    f"filter {f}: {exc.diag.message_primary}",
+                    hint=f"give a value {f.column} can hold",
+                ) from None
+        self.conn.rollback()
+
+    @staticmethod
+    def _check_sql(table: _Table, f: Filter) -> tuple[sql.Composed, list[str]]:
+        """A statement that fails where Realtime refuses ``f`` when a client subscribes."""
+        kind = table.type_of(f.column)
+        if f.op == "in":
+            statement = sql.SQL(
+                "select case when cardinality(cast(%s as {}[])) > {} "
+                "then cast('too many values for in: at most {}' as integer) end"
+            ).format(kind, MAX_IN_VALUES, sql.SQL(str(MAX_IN_VALUES)))
+        elif f.op == "is":  # null for any type; true, false, unknown for booleans
+            return sql.SQL("select cast(null as {}) " + _IS[f.value]).format(kind), []
+        elif f.op in ("like", "ilike", "match", "imatch"):
+            # The type has the operator, and a pattern compiles.
+            operator = _COMPARISONS[f.op]
+            statement = sql.SQL(
+                "select cast(null as {0}) " + operator + " cast(%s as {0}), '' " + operator + " %s"
+            ).format(kind)
+            return statement, [f.value, f.value]
+        else:  # the value is one of the column's type
+            statement = sql.SQL("select cast(%s as {})").format(kind)
+        return statement, [f.value]
 
     # ----------------------------------------------------------------- privileges
 

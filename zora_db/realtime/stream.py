@@ -94,13 +94,14 @@ class ChangeStream:
                     ) from None
         raise AssertionError("pgoutput is built into PostgreSQL")
 
-    def read(self) -> list[Change]:
-        """Everything committed since the last read, at most MAX_CHANGES transactions' worth."""
+    def read(self, until: str | None = None) -> list[Change]:
+        """What was committed since the last read: up to the LSN ``until``, or MAX_CHANGES."""
+        limit = None if until else MAX_CHANGES
         if self.plugin == "pgoutput":
             rows = self.conn.execute(
                 "select data from pg_catalog.pg_logical_slot_get_binary_changes("
-                "%s, null, %s, 'proto_version', '1', 'publication_names', %s)",
-                [self.slot, MAX_CHANGES, self.publication],
+                "%s, %s, %s, 'proto_version', '1', 'publication_names', %s)",
+                [self.slot, until, limit, self.publication],
             ).fetchall()
             return list(self._pgoutput.decode([bytes(d) for (d,) in rows]))
         publication = self.conn.execute(_PUBLICATION_SQL, [self.publication]).fetchone()
@@ -108,9 +109,9 @@ class ChangeStream:
         options: list[str] = [x for pair in WAL2JSON_OPTIONS for x in pair]
         options += ["actions", actions, "add-tables", ",".join(map(_wal2json_table, tables))]
         query = sql.SQL(
-            "select data from pg_catalog.pg_logical_slot_get_changes(%s, null, %s, {})"
+            "select data from pg_catalog.pg_logical_slot_get_changes(%s, %s, %s, {})"
         ).format(sql.SQL(", ").join(sql.Placeholder() * len(options)))
-        rows = self.conn.execute(query, [self.slot, MAX_CHANGES, *options]).fetchall()
+        rows = self.conn.execute(query, [self.slot, until, limit, *options]).fetchall()
         if not tables or not actions:
             return []  # Realtime drops what it reads while the publication is empty
         return [c for (data,) in rows if (c := from_wal2json(data)) is not None]

@@ -1,248 +1,509 @@
-"""Realtime, checked where Supabase Realtime reads it: logical decoding of the publication.
+"""Realtime, proven as the apps receive it: the contract's subscriptions through a scenario.
 
-For every table in ``supabase_realtime``, one row is deleted, inserted back
-and updated, each in its own transaction, while a temporary pgoutput slot
-of that publication is read. Each change must arrive with the row (every
-column on insert and update; the key, or the whole old row where replica
-identity is FULL) and the time from commit to decoded message is measured.
+The apps' subscriptions (``zora_db.contract.APP_SUBSCRIPTIONS``) are opened
+by the seed's people: customers alice and bob, the vendors of Camden Bakery
+and Shoreditch Grocer, an admin, and anon for "anyone". Beside them, every
+one of those people also subscribes to every published table, unfiltered:
+the probes an attacker would open. Then the scenario plays the seed plan's
+end-to-end stories and the rest of the apps' actions, each step as the user
+who does it, in its own transaction. After each commit the changes are read
+from a logical slot (wal2json, as Realtime reads them) and decided by the
+realtime engine with Supabase Realtime's rules.
 
-pgoutput on PostgreSQL 15 leaves stored generated columns out of the stream
-(orders.total, order_items.line_total, the ratings): a whole row here is
-every other column. Subscribers derive those (subtotal + delivery_fee) or
-refetch.
-
-The writes run with ``session_replication_role = replica`` (no triggers, no
-foreign key actions), so the row is put back exactly as it was and nothing
-else moves: this checks the stream, not the triggers. Needs a superuser and
-``wal_level = logical``; ``zora-db verify`` runs it on a temporary database.
+What the database holds before and after each step is the oracle: which row
+changed, what it holds, and who may SELECT it. A contract subscription fails
+when an event it handles does not arrive although its filter matches the row
+and its subscriber may read it (for a DELETE: the row as it was, read
+before); when a payload field its app reads differs from the committed row;
+or when it receives an error. Any subscription, probes included, fails the
+"no leak" check when it is sent row content beyond the key of a row its
+subscriber may not SELECT. The key of a deleted row sent to someone who
+could not read it (Supabase never checks DELETEs) is a warning, counted per
+table.
 """
 
 from __future__ import annotations
 
-import secrets
-import struct
+import json
+import statistics
 import time
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from zora_db.catalog import Catalog
-from zora_db.contract import REALTIME_PUBLICATION
-from zora_db.verify.checks import CheckFailed
+from zora_db.contract import APP_SUBSCRIPTIONS, REALTIME_PUBLICATION, AppSubscription
+from zora_db.realtime import Change, ChangeStream, Deliverer, Delivery, Subscription
+from zora_db.realtime.changes import as_text
+from zora_db.seed import seed_id
+from zora_db.verify.actors import (
+    ACTORS,
+    ADMIN,
+    ALICE,
+    ANON,
+    BOB,
+    CAMDEN,
+    SHOREDITCH,
+    Actor,
+    acting_as,
+)
+
+LATENCY_TARGET_MS = 50.0  # the seed plan asks for 500 ms end to end
+DANA = Actor("dana", "vendor", seed_id("user:verify-dana"))
+SUBSCRIBERS = {
+    "customer": (ALICE, BOB),
+    "vendor": (CAMDEN, SHOREDITCH),
+    "admin": (ADMIN,),
+    "anyone": (ANON, BOB),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing a user does, as that user (``None``: the platform, e.g. Supabase Auth)."""
+
+    name: str
+    actor: Actor | None
+    statement: str  # named parameters from the scenario's context
+    capture: str | None = None  # keep the first value returned under this name
+
+
+SCENARIO = (
+    # The seed plan's "Order status sync" and "Notification delivery".
+    Step(
+        "alice places an order at Camden Bakery",
+        ALICE,
+        "select id from public.create_order(%(camden)s, %(basket)s::jsonb, %(alice_address)s)",
+        capture="order",
+    ),
+    *(
+        Step(
+            f"Camden Bakery moves it to {status}",
+            CAMDEN,
+            f"update public.orders set status = '{status}' where id = %(order)s",
+        )
+        for status in ("confirmed", "preparing", "ready", "out_for_delivery", "delivered")
+    ),
+    Step(
+        "alice reads her notifications",
+        ALICE,
+        "update public.notifications set is_read = true where user_id = %(alice)s and not is_read",
+    ),
+    # "Cart sync": add, change and remove on one device, seen on the other.
+    Step(
+        "alice adds a cinnamon bun to her cart",
+        ALICE,
+        "insert into public.cart_items (user_id, product_id, vendor_id, quantity) "
+        "values (%(alice)s, %(bun)s, %(camden)s, 1) returning id",
+        capture="cart_item",
+    ),
+    Step(
+        "alice wants three",
+        ALICE,
+        "update public.cart_items set quantity = 3 where id = %(cart_item)s",
+    ),
+    Step("alice removes them", ALICE, "delete from public.cart_items where id = %(cart_item)s"),
+    # The vendor portal's catalogue.
+    Step(
+        "Camden Bakery adds a rye loaf",
+        CAMDEN,
+        "insert into public.products (vendor_id, name, price) "
+        "values (%(camden)s, 'Rye loaf', 5.20) returning id",
+        capture="product",
+    ),
+    Step(
+        "Camden Bakery changes its price",
+        CAMDEN,
+        "update public.products set price = 5.50 where id = %(product)s",
+    ),
+    Step(
+        "Camden Bakery deactivates it",
+        CAMDEN,
+        "update public.products set is_active = false where id = %(product)s",
+    ),
+    Step("Camden Bakery deletes it", CAMDEN, "delete from public.products where id = %(product)s"),
+    Step(
+        "Camden Bakery adds a bagel",
+        CAMDEN,
+        "insert into public.products (vendor_id, name, price) "
+        "values (%(camden)s, 'Bagel', 1.20) returning id",
+        capture="bagel",
+    ),
+    Step(
+        "Camden Bakery deletes the bagel while it is on sale",
+        CAMDEN,
+        "delete from public.products where id = %(bagel)s",
+    ),
+    # A shop signs up and is verified.
+    Step(
+        "dana signs up",
+        None,
+        "insert into auth.users (id, email) values (%(dana)s, 'dana@zora.test')",
+    ),
+    Step(
+        "an admin makes dana a vendor",
+        ADMIN,
+        "update public.profiles set role = 'vendor' where id = %(dana)s",
+    ),
+    Step(
+        "dana opens Dalston Deli",
+        DANA,
+        "insert into public.vendors (user_id, shop_name, city) "
+        "values (%(dana)s, 'Dalston Deli', 'London') returning id",
+        capture="dana_shop",
+    ),
+    Step(
+        "an admin verifies Dalston Deli",
+        ADMIN,
+        "update public.vendors set is_verified = true where id = %(dana_shop)s",
+    ),
+    # A review of the delivered order.
+    Step(
+        "alice reviews her order",
+        ALICE,
+        "insert into public.reviews (order_id, user_id, vendor_id, rating, comment) "
+        "values (%(order)s, %(alice)s, %(camden)s, 5, 'Still warm.')",
+    ),
+)
+
+
+def scenario_context() -> dict[str, Any]:
+    """The seed's ids the scenario names; steps add what they create."""
+    sourdough = seed_id("product:camden-bakery:Sourdough loaf")
+    bun = seed_id("product:camden-bakery:Cinnamon bun")
+    return {
+        "alice": ALICE.uid,
+        "alice_address": seed_id("address:alice"),
+        "camden": CAMDEN.shop,
+        "bun": bun,
+        "dana": DANA.uid,
+        "basket": json.dumps(
+            [{"product_id": str(sourdough), "quantity": 2}, {"product_id": str(bun), "quantity": 1}]
+        ),
+    }
+
+
+# --------------------------------------------------------------------------- subscribers
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    subscription: Subscription
+    actor: Actor
+    contract: AppSubscription | None = None  # None: a probe
+
+
+def claims(actor: Actor) -> dict[str, Any]:
+    return {"sub": str(actor.uid), "role": actor.role} if actor.uid else {"role": "anon"}
+
+
+def subscribers(tables: tuple[str, ...]) -> list[Subscriber]:
+    """The contract's subscriptions, as each kind of user opens them, and the probes."""
+    opened = [
+        Subscriber(entry.subscription(claims(actor), actor.shop), actor, entry)
+        for entry in APP_SUBSCRIPTIONS
+        for actor in SUBSCRIBERS[entry.subscriber]
+    ]
+    probes = [
+        Subscriber(Subscription(table, claims(actor), label=f"probe {table} as {actor.key}"), actor)
+        for table in tables
+        for actor in ACTORS
+    ]
+    return opened + probes
+
+
+# --------------------------------------------------------------------------- the oracle
+
+Key = tuple[str | None, ...]
 
 
 @dataclass
-class Change:
-    kind: str  # "insert", "update", "delete"
-    relation: str  # schema.name
-    new: list[str | None] | None = None
-    old: list[str | None] | None = None
-    old_is_key_only: bool = False
+class Snapshot:
+    """The published tables as their owner sees them, and which keys each subscriber sees."""
+
+    rows: dict[str, dict[Key, dict[str, Any]]] = field(default_factory=dict)
+    visible: dict[tuple[str, str], set[Key]] = field(default_factory=dict)  # (actor, table)
+
+    def row(self, table: str, key: Key) -> dict[str, Any] | None:
+        return self.rows.get(table, {}).get(key)
+
+    def sees(self, actor: Actor, table: str, key: Key) -> bool:
+        return key in self.visible.get((actor.key, table), set())
 
 
-@dataclass
-class TableResult:
-    table: str
-    replica_identity: str
-    passed: bool
-    problems: list[str] = field(default_factory=list)
-    latencies_ms: list[float] = field(default_factory=list)
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
 
 
-class _Reader:
-    """Decodes pgoutput protocol version 1 messages (the subset DML needs)."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data, self.pos = data, 0
-
-    def take(self, fmt: str) -> Any:
-        size = struct.calcsize(fmt)
-        (result,) = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += size
-        return result
-
-    def string(self) -> str:
-        end = self.data.index(b"\0", self.pos)
-        text = self.data[self.pos : end].decode()
-        self.pos = end + 1
-        return text
-
-    def tuple(self) -> list[str | None]:
-        values: list[str | None] = []
-        for _ in range(self.take("!h")):
-            kind = self.take("!c")
-            if kind == b"t":
-                length = self.take("!i")
-                values.append(self.data[self.pos : self.pos + length].decode())
-                self.pos += length
-            else:  # b"n" null, b"u" unchanged TOAST value
-                values.append(None)
-        return values
-
-
-def decode(messages: list[bytes], relations: dict[int, str]) -> Iterator[Change]:
-    """The row changes among pgoutput ``messages``; ``relations`` fills in as they come."""
-    for message in messages:
-        r = _Reader(message)
-        tag = r.take("!c")
-        if tag == b"R":
-            relid = r.take("!I")
-            relations[relid] = f"{r.string()}.{r.string()}"
-        elif tag == b"I":
-            relid = r.take("!I")
-            r.take("!c")  # N
-            yield Change("insert", relations[relid], new=r.tuple())
-        elif tag == b"U":
-            relid = r.take("!I")
-            change = Change("update", relations[relid])
-            part = r.take("!c")
-            if part in (b"K", b"O"):
-                change.old, change.old_is_key_only = r.tuple(), part == b"K"
-                part = r.take("!c")
-            change.new = r.tuple()
-            yield change
-        elif tag == b"D":
-            relid = r.take("!I")
-            part = r.take("!c")
-            yield Change("delete", relations[relid], old=r.tuple(), old_is_key_only=part == b"K")
-
-
-class Stream:
-    """A temporary pgoutput slot on the publication, read on demand."""
-
-    def __init__(self, url: str, publication: str = REALTIME_PUBLICATION) -> None:
-        self.slot = f"zora_verify_{secrets.token_hex(4)}"
-        self.publication = publication
-        self.relations: dict[int, str] = {}
-        self.conn = psycopg.connect(url, autocommit=True)
-        level = self.conn.execute("show wal_level").fetchone()
-        if not level or level[0] != "logical":
-            self.conn.close()
-            raise CheckFailed(
-                f"wal_level is {level[0] if level else '?'}: realtime needs logical decoding "
-                "(Supabase has it; on your own server set wal_level = logical)"
+def take_snapshot(
+    conn: psycopg.Connection[Any], keys: Mapping[str, tuple[str, ...]], actors: list[Actor]
+) -> Snapshot:
+    snapshot = Snapshot()
+    with conn.transaction():
+        for table, key in keys.items():
+            target = sql.Identifier(*table.split("."))
+            rows = conn.execute(
+                sql.SQL("select cast(to_jsonb(t) as text) from {} t").format(target)
+            ).fetchall()
+            parsed = [_loads(r[0]) for r in rows]
+            snapshot.rows[table] = {tuple(as_text(p[k]) for k in key): p for p in parsed}
+            columns = sql.SQL(", ").join(
+                sql.SQL("cast({} as text)").format(sql.Identifier(k)) for k in key
             )
-        self.conn.execute(
-            "select pg_create_logical_replication_slot(%s, 'pgoutput', true)", [self.slot]
+            for actor in actors:
+                try:
+                    with conn.transaction(), acting_as(conn, actor):
+                        seen = conn.execute(
+                            sql.SQL("select {} from {}").format(columns, target)
+                        ).fetchall()
+                except psycopg.errors.InsufficientPrivilege:
+                    seen = []
+                snapshot.visible[actor.key, table] = set(seen)
+    conn.rollback()
+    return snapshot
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class RealtimeResult:
+    plugin: str
+    problems: dict[str, list[str]]  # check name -> problems (empty: passed)
+    exposures: dict[str, Counter[str]]  # table -> who received keys of rows they cannot read
+    latencies_ms: list[float]
+    deliveries: int = 0
+
+    @property
+    def warnings(self) -> list[str]:
+        return [
+            f"{table}: {sum(who.values())} DELETE events sent the key of a row its "
+            f"subscriber could not read ({', '.join(f'{k} {n}' for k, n in sorted(who.items()))})"
+            for table, who in sorted(self.exposures.items())
+        ]
+
+
+class _Judge:
+    """Compares each change's deliveries with what the database says should have happened."""
+
+    def __init__(self, deliverer: Deliverer, catalog: Catalog, plugin: str) -> None:
+        self.deliverer = deliverer
+        self.catalog = catalog
+        self.plugin = plugin
+        self.problems: dict[str, list[str]] = defaultdict(list)
+        self.exercised: set[tuple[str, str]] = set()
+        self.exposures: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def judge(
+        self,
+        step: str,
+        change: Change,
+        key: Key,
+        deliveries: list[Delivery],
+        subs: list[Subscriber],
+        before: Snapshot,
+        after: Snapshot,
+    ) -> None:
+        table, action = change.qualified, change.action
+        deleted = action == "DELETE"
+        seen_in = before if deleted else after
+        row = seen_in.row(table, key)
+        got = {id(d.subscription): d for d in deliveries}
+        pk = set(self.deliverer.primary_key(table))
+        for sub in subs:
+            delivery = got.get(id(sub.subscription))
+            if self._expected(change, key, sub, row, seen_in):
+                assert sub.contract is not None
+                self.exercised.add((sub.contract.name, action))
+                if delivery is None:
+                    self.problems[self._name(sub)].append(
+                        f"{step}: the {action} of {table} {key[0]} did not arrive"
+                    )
+            if delivery is None:
+                continue
+            readable = seen_in.sees(sub.actor, table, key)
+            leaked = delivery.content - pk
+            if leaked and not readable:
+                self.problems["no row content to anyone who cannot read the row"].append(
+                    f"{step}: {action} {table} sent {', '.join(sorted(leaked))} to {sub.actor.key}"
+                )
+            if deleted and not readable:
+                self.exposures[table][sub.actor.key] += 1
+            if sub.contract is None:
+                continue
+            name = self._name(sub)
+            if delivery.errors:
+                self.problems[name].append(f"{step}: {action} arrived as {delivery.errors}")
+                continue
+            for field_ in sub.contract.reads.get(action, ()):
+                self._compare(name, step, change, field_, delivery, sub, before, after, key)
+
+    def _expected(
+        self, change: Change, key: Key, sub: Subscriber, row: dict[str, Any] | None, seen: Snapshot
+    ) -> bool:
+        """Whether a contract subscription must receive ``change``: it handles the event, its
+        filter matches the row (as it was, for a DELETE) and its subscriber may read the row."""
+        entry = sub.contract
+        if entry is None or change.action not in entry.needs or row is None:
+            return False
+        values = {name: as_text(value) for name, value in row.items()}
+        return seen.sees(sub.actor, change.qualified, key) and self.deliverer.filters_hold(
+            sub.subscription, values
         )
 
-    def read(self) -> list[Change]:
-        data = self.conn.execute(
-            "select data from pg_logical_slot_get_binary_changes(%s, null, null, "
-            "'proto_version', '1', 'publication_names', %s)",
-            [self.slot, self.publication],
-        ).fetchall()
-        return list(decode([bytes(d) for (d,) in data], self.relations))
+    def _compare(
+        self,
+        name: str,
+        step: str,
+        change: Change,
+        field_: str,
+        delivery: Delivery,
+        sub: Subscriber,
+        before: Snapshot,
+        after: Snapshot,
+        key: Key,
+    ) -> None:
+        side, _, column = field_.partition(".")
+        truth = (after if side == "new" else before).row(change.qualified, key)
+        if truth is None:
+            return  # gone by commit: nothing committed to compare with
+        columns = [column]
+        if column == "*":
+            may = self.deliverer.selectable(change.qualified, sub.subscription.role)
+            columns = [c for c in truth if may.get(c)]
+        relation = self.catalog.relation(change.qualified)
+        generated = {c.name for c in relation.columns if c.generated} if relation else set()
+        for c in columns:
+            if self.plugin == "pgoutput" and c in generated:
+                continue  # pgoutput does not carry stored generated columns: said as a warning
+            sent = delivery.payload[side].get(c, "(absent)")
+            if sent != truth.get(c):
+                self.problems[name].append(
+                    f"{step}: {change.action} {side}.{c} is {sent}, the committed row says "
+                    f"{truth.get(c)}"
+                )
 
-    def close(self) -> None:
-        self.conn.close()  # a temporary slot goes with its session
+    @staticmethod
+    def _name(sub: Subscriber) -> str:
+        assert sub.contract is not None
+        return f"{sub.contract.name} ({sub.actor.key})"
 
 
-def check_realtime(url: str, catalog: Catalog, timeout_s: float = 5.0) -> list[TableResult]:
-    """Delete, insert and update one row of every published table; check the stream."""
+def check_realtime(url: str, catalog: Catalog, plugin: str = "auto") -> RealtimeResult:
+    """Play the scenario against ``url`` (at head, seeded) and judge every delivery."""
     publication = catalog.publication(REALTIME_PUBLICATION)
-    if publication is None:
-        raise CheckFailed(f"there is no {REALTIME_PUBLICATION} publication")
-    stream = Stream(url, publication.name)
-    try:
-        with psycopg.connect(url, autocommit=True) as writer:
-            # As in production: a commit returns once its WAL is flushed, so the
-            # latency measured is decoding's, not a throwaway's relaxed durability.
-            writer.execute("set synchronous_commit = on")
-            return [
-                _check_table(writer, stream, catalog, table, timeout_s)
-                for table in publication.tables
-            ]
-    finally:
-        stream.close()
+    tables = publication.tables if publication else ()
+    subs = subscribers(tables)
+    watched = [*{s.actor.key: s.actor for s in subs}.values(), DANA]
+    with (
+        ChangeStream(url, plugin=plugin) as stream,
+        psycopg.connect(url) as conn,
+        psycopg.connect(url) as observer,
+        psycopg.connect(url) as writer,
+    ):
+        deliverer = Deliverer(conn, catalog)
+        keys = {t: deliverer.primary_key(t) for t in tables}
+        judge = _Judge(deliverer, catalog, stream.plugin)
+        # As in production: a commit returns once its WAL is flushed.
+        writer.execute("set synchronous_commit = on")
+        writer.commit()
+        context = scenario_context()
+        latencies: list[float] = []
+        delivered = 0
+        before = take_snapshot(observer, keys, watched)
+        stream.read()  # start from here
+        for step in SCENARIO:
+            try:
+                _play(writer, step, context)
+            except psycopg.Error as exc:
+                judge.problems[f"scenario: {step.name}"].append(
+                    f"{exc.sqlstate}: {exc.diag.message_primary}"
+                )
+                break
+            committed = time.perf_counter()
+            changes = stream.read(until=_flushed(writer))
+            decided = [(c, deliverer.decide(c, [s.subscription for s in subs])) for c in changes]
+            latencies.append((time.perf_counter() - committed) * 1000)
+            after = take_snapshot(observer, keys, watched)
+            for change, deliveries in decided:
+                delivered += len(deliveries)
+                key = _key(change, keys.get(change.qualified, ()))
+                relevant = [s for s in subs if s.subscription.table == change.qualified]
+                judge.judge(step.name, change, key, deliveries, relevant, before, after)
+            before = after
+    for entry in APP_SUBSCRIPTIONS:
+        for event in entry.needs:
+            if (entry.name, event) not in judge.exercised:
+                judge.problems["the scenario exercises every event the apps handle"].append(
+                    f"{entry.name}: no {event} it should receive"
+                )
+    return RealtimeResult(stream.plugin, judge.problems, judge.exposures, latencies, delivered)
 
 
-def _check_table(
-    writer: psycopg.Connection[Any],
-    stream: Stream,
-    catalog: Catalog,
-    table: str,
-    timeout_s: float,
-) -> TableResult:
-    relation = catalog.relation(table)
-    key = next(
-        (
-            k.columns
-            for k in catalog.constraints
-            if k.kind == "primary key" and k.qualified_table == table
-        ),
-        None,
+def _play(writer: psycopg.Connection[Any], step: Step, context: dict[str, Any]) -> None:
+    with writer.transaction():
+        if step.actor is None:
+            cur = writer.execute(step.statement, context)
+        else:
+            with acting_as(writer, step.actor):
+                cur = writer.execute(step.statement, context)
+        if step.capture:
+            row = cur.fetchone()
+            assert row is not None, f"{step.name} returned nothing"
+            context[step.capture] = row[0]
+
+
+def _flushed(writer: psycopg.Connection[Any]) -> str:
+    row = writer.execute("select cast(pg_catalog.pg_current_wal_lsn() as text)").fetchone()
+    writer.commit()
+    assert row is not None
+    return str(row[0])
+
+
+def _key(change: Change, key: tuple[str, ...]) -> Key:
+    values = change.old() if change.action == "DELETE" else change.new()
+    return tuple(values.get(k) for k in key)
+
+
+def latency_summary(latencies: list[float]) -> dict[str, float]:
+    values = sorted(latencies)
+    if not values:
+        return {}
+    p99 = (
+        statistics.quantiles(values, n=100, method="inclusive")[98]
+        if len(values) > 1
+        else values[0]
     )
-    assert relation is not None
-    result = TableResult(table, relation.replica_identity, passed=False)
-    if not key:
-        result.problems.append("no primary key: Realtime cannot send its changes")
-        return result
-    schema, name = table.split(".")
-    target = sql.Identifier(schema, name)
-    writable = [c.name for c in relation.columns if not c.generated]
-    columns = sql.SQL(", ").join(map(sql.Identifier, writable))
-    where = sql.SQL(" and ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(schema, name, k), sql.Identifier("probe", k))
-        for k in key
-    )
-    steps = (
-        ("delete", sql.SQL("delete from {t} using probe where {w}").format(t=target, w=where)),
-        (
-            "insert",
-            sql.SQL("insert into {t} ({c}) overriding system value select {c} from probe").format(
-                t=target, c=columns
-            ),
-        ),
-        (
-            "update",
-            sql.SQL("update {t} set {k} = {t}.{k} from probe where {w}").format(
-                t=target, k=sql.Identifier(key[0]), w=where
-            ),
-        ),
-    )
-    writer.execute("drop table if exists pg_temp.probe")
-    writer.execute(sql.SQL("create temp table probe as select * from {} limit 1").format(target))
-    if not writer.execute("select from pg_temp.probe").fetchall():
-        result.problems.append("no row to probe with (the table is empty)")
-        return result
-    stream.read()  # start from here
-    for kind, statement in steps:
-        with writer.transaction():
-            writer.execute("set local session_replication_role = replica")
-            writer.execute(statement)
-        committed = time.perf_counter()
-        change = _await(stream, table, kind, committed + timeout_s)
-        result.latencies_ms.append((time.perf_counter() - committed) * 1000)
-        result.problems += _judge(change, kind, relation.replica_identity, len(writable))
-    result.passed = not result.problems
-    return result
+    return {
+        "p50": round(statistics.median(values), 2),
+        "p99": round(p99, 2),
+        "max": round(values[-1], 2),
+    }
 
 
-def _await(stream: Stream, table: str, kind: str, deadline: float) -> Change | None:
-    while True:
-        for change in stream.read():
-            if change.relation == table and change.kind == kind:
-                return change
-        if time.perf_counter() > deadline:
-            return None
-        time.sleep(0.001)
-
-
-def _judge(change: Change | None, kind: str, identity: str, width: int) -> list[str]:
-    if change is None:
-        return [f"no {kind} arrived on the stream"]
-    problems = []
-    if kind in ("insert", "update") and (change.new is None or len(change.new) != width):
-        problems.append(f"{kind} without the whole new row")
-    full_old_row = (
-        change.old is not None and not change.old_is_key_only and len(change.old) == width
-    )
-    if identity == "full" and kind in ("update", "delete") and not full_old_row:
-        problems.append(f"{kind} without the previous row (replica identity full)")
-    if kind == "delete" and not change.old:
-        problems.append("delete without the row's key")
-    return problems
+def outcomes(result: RealtimeResult) -> Iterator[tuple[str, bool, str]]:
+    """(name, passed, detail) for every contract subscription and realtime-wide check."""
+    names = [
+        *(f"{e.name} ({a.key})" for e in APP_SUBSCRIPTIONS for a in SUBSCRIBERS[e.subscriber]),
+        "no row content to anyone who cannot read the row",
+        "the scenario exercises every event the apps handle",
+    ]
+    names += [n for n in result.problems if n not in names]
+    for name in names:
+        problems = result.problems.get(name, [])
+        detail = "; ".join(problems[:3]) + (
+            f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        )
+        yield name, not problems, detail
+    p99 = latency_summary(result.latencies_ms).get("p99")
+    if p99 is not None:
+        yield (
+            f"commit to decided delivery under {LATENCY_TARGET_MS:.0f} ms at p99",
+            p99 < LATENCY_TARGET_MS,
+            f"p99 {p99} ms",
+        )
