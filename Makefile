@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 ## Local development PostgreSQL with the Supabase layer, migrated to head, demo data loaded.
 demo: $(STAMP)
 	$(BIN)/zora-db dev start
+	$(BIN)/zora-db --database-url "$$($(BIN)/zora-db dev url)" bootstrap
 	$(BIN)/zora-db --database-url "$$($(BIN)/zora-db dev url)" upgrade
 	$(BIN)/zora-db --database-url "$$($(BIN)/zora-db dev url)" seed
 	$(BIN)/zora-db dev status

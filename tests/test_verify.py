@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.cli import run_cli
@@ -17,6 +18,7 @@ from zora_db.realtime import Deliverer
 from zora_db.seed import seed
 from zora_db.throwaway import Throwaway
 from zora_db.verify import GROUPS, verify
+from zora_db.verify.channels import check_channels
 from zora_db.verify.realtime import SCENARIO, check_realtime, outcomes
 
 
@@ -171,3 +173,23 @@ def test_cli_verify_without_a_url_uses_a_throwaway(
     assert result.code == 0, result.out + result.err
     assert "temporary database on a throwaway server" in result.err
     assert "verified: all" in result.out
+
+
+def test_private_channels_admit_whom_the_contract_says(seeded_db_url: str) -> None:
+    with psycopg.connect(seeded_db_url) as conn:
+        verdicts = list(check_channels(conn))
+    assert [(name, detail) for name, passed, detail in verdicts if not passed] == []
+    assert len(verdicts) == 12  # two channels, six people
+
+
+def test_a_forged_announcement_is_caught(seeded_db_url: str) -> None:
+    query(
+        seeded_db_url,
+        "create policy anyone_writes on realtime.messages for insert to authenticated "
+        "with check (true)",
+    )
+    with psycopg.connect(seeded_db_url) as conn:
+        failed = {name: detail for name, passed, detail in check_channels(conn) if not passed}
+    announcements = "private channel platform-announcements (broadcast) as alice"
+    assert failed[announcements] == "alice may write, expected the opposite"
+    assert "private channel platform-announcements (broadcast) as anon" not in failed

@@ -903,7 +903,7 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
-      /** Broadcast an event to a channel (Realtime on Supabase, NOTIFY elsewhere); admins and the service role only. */
+      /** Broadcast an event on a private Realtime channel (realtime.send); admins and the service role only. */
       broadcast_event:
         | { Args: { channel: string; event: string; payload: Json }; Returns: undefined }
       /** Place an order with its items in one transaction; returns the priced order. */

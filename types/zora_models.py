@@ -811,7 +811,7 @@ class VendorsUpdate(BaseModel):
 
 
 class BroadcastEventArgs(BaseModel):
-    """Arguments of: Broadcast an event to a channel (Realtime on Supabase, NOTIFY elsewhere); admins and the service role only."""
+    """Arguments of: Broadcast an event on a private Realtime channel (realtime.send); admins and the service role only."""
     model_config = ConfigDict(use_attribute_docstrings=True)
     channel: str
     event: str

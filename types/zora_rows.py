@@ -732,7 +732,7 @@ class VendorsUpdate(TypedDict, total=False):
 
 
 class BroadcastEventArgs(TypedDict):
-    """Arguments of: Broadcast an event to a channel (Realtime on Supabase, NOTIFY elsewhere); admins and the service role only."""
+    """Arguments of: Broadcast an event on a private Realtime channel (realtime.send); admins and the service role only."""
     channel: str
     event: str
     payload: Json

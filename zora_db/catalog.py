@@ -38,6 +38,9 @@ MANAGED_SCHEMAS = (
     "cron",
 )
 API_ROLES = ("anon", "authenticated", "service_role")
+# Supabase's tables whose row level security policies are ours to write: the
+# access rules of private Realtime channels (Broadcast and Presence).
+OWN_POLICIES_IN_MANAGED = ("realtime.messages",)
 
 
 @dataclass(frozen=True)
@@ -465,6 +468,7 @@ select p.schemaname as schema, p.tablename as "table", p.policyname as name,
        lower(p.cmd) as command, p.qual as using, p.with_check as check
   from pg_catalog.pg_policies p
  where p.schemaname = any (%(schemas)s)
+    or p.schemaname || '.' || p.tablename = any (%(own_policies)s)
  order by p.schemaname collate "C", p.tablename collate "C", p.policyname collate "C"
 """
 
@@ -636,7 +640,9 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
     )
     policies = tuple(
         Policy(**{**row, "roles": tuple(row["roles"])})
-        for row in reader.rows(_POLICIES_SQL, params)
+        for row in reader.rows(
+            _POLICIES_SQL, {**params, "own_policies": list(OWN_POLICIES_IN_MANAGED)}
+        )
     )
     functions = tuple(
         Function(

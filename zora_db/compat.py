@@ -23,6 +23,10 @@ select array_remove(array[
   case when to_regprocedure('auth.uid()') is null then 'function auth.uid()' end,
   case when to_regprocedure('auth.role()') is null then 'function auth.role()' end,
   case when to_regprocedure('auth.jwt()') is null then 'function auth.jwt()' end,
+  case when to_regclass('realtime.messages') is null then 'table realtime.messages' end,
+  case when to_regprocedure('realtime.topic()') is null then 'function realtime.topic()' end,
+  case when to_regprocedure('realtime.send(jsonb, text, text, boolean)') is null
+       then 'function realtime.send()' end,
   case when not exists (select from pg_catalog.pg_publication
                         where pubname = 'supabase_realtime')
        then 'publication supabase_realtime' end

@@ -156,3 +156,26 @@ APP_SUBSCRIPTIONS = (
         reads={"UPDATE": WHOLE_ROW},
     ),
 )
+
+
+@dataclass(frozen=True)
+class PrivateChannel:
+    """A private Realtime channel: realtime.messages' policies say who joins and who writes."""
+
+    topic: str
+    extension: str  # "broadcast" or "presence"
+    readers: tuple[str, ...]  # kinds of user who may join it and receive
+    writers: tuple[str, ...]  # kinds of user who may send (broadcast) or track (presence)
+
+
+PRIVATE_CHANNELS = (
+    # The admin dashboard's announcements to every signed-in user.
+    PrivateChannel(
+        "platform-announcements",
+        "broadcast",
+        readers=("customer", "vendor", "admin"),
+        writers=("admin",),
+    ),
+    # Which admins are online: for admins only.
+    PrivateChannel("admin-dashboard", "presence", readers=("admin",), writers=("admin",)),
+)

@@ -28,7 +28,10 @@ subscriptions with Supabase Realtime's rules:
   single-row `select exists (...)`. `x in (select ...)` policies built a hashed
   subplan over every matching row on each check (all verified shops for a
   product: 1.6 ms at 10 000 shops); they are correlated `exists` lookups now,
-  an index probe each. is_admin() and current_vendor_id() are plpgsql: as SQL
+  an index probe each. An order item is visible exactly when its order is,
+  and a message when its conversation is: their policies now say only that,
+  and the order's (the conversation's) own policy decides, instead of
+  repeating its conditions and running its helpers a second time. is_admin() and current_vendor_id() are plpgsql: as SQL
   functions their bodies were planned again in every statement (45 us per
   call, reached by every subscriber who does not own the row).
 """
@@ -173,9 +176,9 @@ create policy messages_select on public.messages
   as permissive
   for select
   to authenticated
-  using (((EXISTS ( SELECT 1
+  using ((EXISTS ( SELECT 1
    FROM conversations c
-  WHERE ((c.id = messages.conversation_id) AND ((c.customer_id = ( SELECT auth.uid() AS uid)) OR (c.vendor_id = ( SELECT private.current_vendor_id() AS current_vendor_id)))))) OR ( SELECT private.is_admin() AS is_admin)));
+  WHERE (c.id = messages.conversation_id))));
 """)
 
     op.execute(r"""
@@ -184,9 +187,9 @@ create policy order_items_select on public.order_items
   as permissive
   for select
   to authenticated
-  using (((EXISTS ( SELECT 1
+  using ((EXISTS ( SELECT 1
    FROM orders o
-  WHERE ((o.id = order_items.order_id) AND ((o.user_id = ( SELECT auth.uid() AS uid)) OR (o.vendor_id = ( SELECT private.current_vendor_id() AS current_vendor_id)))))) OR ( SELECT private.is_admin() AS is_admin)));
+  WHERE (o.id = order_items.order_id))));
 """)
 
     op.execute(r"""

@@ -107,6 +107,60 @@ begin
 end
 $$;
 
+-- Supabase Realtime's authorization for private Broadcast and Presence channels.
+-- Its server decides who may join, read and write a private channel by acting
+-- as the user against realtime.messages: row level security on this table is
+-- the channel's access rule, realtime.topic() names the channel in policies,
+-- and realtime.send() broadcasts from the database as the caller. Same names,
+-- columns, grants and behaviour as Supabase's; partitioning by day left out.
+create schema if not exists realtime;
+grant usage on schema realtime to anon, authenticated, service_role;
+
+create table if not exists realtime.messages (
+  id uuid not null default gen_random_uuid(),
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp not null default now(),
+  inserted_at timestamp not null default now(),
+  primary key (id, inserted_at)
+);
+create index if not exists messages_topic_idx on realtime.messages (topic);
+alter table realtime.messages enable row level security;
+grant select, insert, update on realtime.messages to anon, authenticated, service_role;
+
+create or replace function realtime.topic() returns text
+  language sql stable
+as $$
+  select nullif(current_setting('realtime.topic', true), '')::text
+$$;
+
+-- As on Supabase: runs as the caller (the insert policies decide), and a
+-- refused or failed send does not fail the caller's transaction; the error
+-- goes to the realtime:system notification channel instead.
+create or replace function realtime.send(
+  payload jsonb, event text, topic text, private boolean default true
+) returns void
+  language plpgsql
+as $$
+begin
+  begin
+    perform pg_catalog.set_config('realtime.topic', topic, true);
+    insert into realtime.messages (payload, event, topic, private, extension)
+    values (payload, event, topic, private, 'broadcast');
+  exception when others then
+    perform pg_catalog.pg_notify('realtime:system', pg_catalog.jsonb_build_object(
+      'error', sqlerrm, 'function', 'realtime.send', 'event', event, 'topic', topic,
+      'private', private)::text);
+  end;
+end
+$$;
+
+grant execute on function realtime.topic(), realtime.send(jsonb, text, text, boolean)
+  to anon, authenticated, service_role;
+
 -- Supabase grants everything on new public objects to the API roles; the
 -- migrations must revoke what policies do not need, so emulate that here or
 -- tests would pass on a database more locked down than production.

@@ -21,6 +21,7 @@ from zora_db.catalog import Catalog, introspect
 from zora_db.errors import ZoraDbError
 from zora_db.lint import Level, run_lints
 from zora_db.verify.attacks import ATTACKS
+from zora_db.verify.channels import check_channels
 from zora_db.verify.checks import Check, CheckFailed, run_check
 from zora_db.verify.matrix import cells, check_cell, facts
 from zora_db.verify.realtime import check_realtime, latency_summary, outcomes
@@ -170,6 +171,9 @@ def _realtime(url: str, catalog: Catalog, report: Report) -> Iterator[Outcome]:
         )
     for name, passed, detail in outcomes(result):
         yield Outcome("realtime", name, passed, detail)
+    with psycopg.connect(url) as conn:
+        for name, passed, detail in check_channels(conn):
+            yield Outcome("realtime", name, passed, detail)
 
 
 __all__ = ["GROUPS", "Outcome", "Report", "verify"]
