@@ -158,6 +158,9 @@ def rls_checks(url: str) -> dict[str, Any]:
     misses = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(CHECK_LOOP)
+        conn.execute("prepare zora_check as select exists (select 1 from public.vendors)")
+        _cost(conn, "service_role", _claims(ALICE))  # warm the session: caches, plans
+        conn.execute("deallocate zora_check")
         for table, row_sql in ROWS.items():
             row = conn.execute(row_sql, {"alice": ALICE, "camden": CAMDEN}).fetchone()
             assert row, f"no row of {table} to check"

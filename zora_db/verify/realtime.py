@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -162,6 +162,19 @@ SCENARIO = (
         ADMIN,
         "update public.vendors set is_verified = true where id = %(dana_shop)s",
     ),
+    # Moderation: an admin removes a message and a notification.
+    Step(
+        "an admin removes alice's first message",
+        ADMIN,
+        "delete from public.messages where id = (select id from public.messages "
+        "where sender_id = %(alice)s order by created_at limit 1)",
+    ),
+    Step(
+        "an admin deletes one of alice's notifications",
+        ADMIN,
+        "delete from public.notifications where id = (select id from public.notifications "
+        "where user_id = %(alice)s order by created_at limit 1)",
+    ),
     # A review of the delivered order.
     Step(
         "alice reviews her order",
@@ -275,17 +288,21 @@ def take_snapshot(
 class RealtimeResult:
     plugin: str
     problems: dict[str, list[str]]  # check name -> problems (empty: passed)
-    exposures: dict[str, Counter[str]]  # table -> who received keys of rows they cannot read
+    # table -> deleted row's key -> who received it without being able to read the row
+    exposures: dict[str, dict[Key, set[str]]]
     latencies_ms: list[float]
     deliveries: int = 0
 
     @property
     def warnings(self) -> list[str]:
-        return [
-            f"{table}: {sum(who.values())} DELETE events sent the key of a row its "
-            f"subscriber could not read ({', '.join(f'{k} {n}' for k, n in sorted(who.items()))})"
-            for table, who in sorted(self.exposures.items())
-        ]
+        found = []
+        for table, rows in sorted(self.exposures.items()):
+            who = sorted(set().union(*rows.values()))
+            found.append(
+                f"{table}: the key of {len(rows)} deleted row(s) went to subscribers who could "
+                f"not read it ({', '.join(who)}): Realtime never checks a DELETE"
+            )
+        return found
 
 
 class _Judge:
@@ -297,7 +314,7 @@ class _Judge:
         self.plugin = plugin
         self.problems: dict[str, list[str]] = defaultdict(list)
         self.exercised: set[tuple[str, str]] = set()
-        self.exposures: dict[str, Counter[str]] = defaultdict(Counter)
+        self.exposures: dict[str, dict[Key, set[str]]] = defaultdict(lambda: defaultdict(set))
 
     def judge(
         self,
@@ -333,7 +350,7 @@ class _Judge:
                     f"{step}: {action} {table} sent {', '.join(sorted(leaked))} to {sub.actor.key}"
                 )
             if deleted and not readable:
-                self.exposures[table][sub.actor.key] += 1
+                self.exposures[table][key].add(sub.actor.key)
             if sub.contract is None:
                 continue
             name = self._name(sub)
