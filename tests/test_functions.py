@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 from uuid import UUID
 
 import psycopg
@@ -241,3 +243,43 @@ def test_helpers_are_not_executable_by_public(seeded_db_url: str) -> None:
         )
         is False
     )
+
+
+def test_two_replays_racing_each_other_place_one_order(seeded_db_url: str) -> None:
+    key = "0b5e8f2a-3c4d-4e6f-8a9b-1c2d3e4f5a6b"
+    call = (
+        "select id from public.create_order(%s, %s::jsonb, idempotency_key => %s)",
+        [
+            seed_id("vendor:camden-bakery"),
+            json.dumps([{"product_id": str(seed_id("product:camden-bakery:Cinnamon bun"))}]),
+            key,
+        ],
+    )
+    first, second = psycopg.connect(seeded_db_url), psycopg.connect(seeded_db_url)
+    placed: list[object] = []
+    try:
+        for conn in (first, second):
+            conn.execute("set local role authenticated")
+            conn.execute(
+                "select set_config('request.jwt.claims', %s, true)",
+                [json.dumps({"sub": str(ALICE), "role": "authenticated"})],
+            )
+        placed.append(first.execute(*call).fetchone())
+        racer = threading.Thread(target=lambda: placed.append(second.execute(*call).fetchone()))
+        racer.start()
+        deadline = time.monotonic() + 10
+        while not query(
+            seeded_db_url, "select 1 from pg_stat_activity where wait_event_type = 'Lock'"
+        ):
+            assert time.monotonic() < deadline, "the replay never waited for the first call"
+            time.sleep(0.01)
+        first.commit()
+        racer.join(timeout=10)
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert placed[0] == placed[1]
+    assert query(
+        seeded_db_url, "select count(*) from public.orders where idempotency_key = %s", [key]
+    ) == [(1,)]

@@ -500,6 +500,8 @@ export type Database = {
           notes: string | null
           created_at: string
           updated_at: string
+          /** The key the app sent with create_order; a replay with it returns this order. */
+          idempotency_key: string | null
         }
         Insert: {
           id?: string
@@ -514,6 +516,8 @@ export type Database = {
           notes?: string | null
           created_at?: string
           updated_at?: string
+          /** The key the app sent with create_order; a replay with it returns this order. */
+          idempotency_key?: string | null
         }
         Update: {
           id?: string
@@ -528,6 +532,8 @@ export type Database = {
           notes?: string | null
           created_at?: string
           updated_at?: string
+          /** The key the app sent with create_order; a replay with it returns this order. */
+          idempotency_key?: string | null
         }
         Relationships: [
           {
@@ -726,6 +732,8 @@ export type Database = {
           comment: string | null
           created_at: string
           updated_at: string
+          /** The author's name as their profile shows it (kept in step); the profile stays private. */
+          author_name: string | null
         }
         Insert: {
           id?: string
@@ -737,6 +745,8 @@ export type Database = {
           comment?: string | null
           created_at?: string
           updated_at?: string
+          /** The author's name as their profile shows it (kept in step); the profile stays private. */
+          author_name?: string | null
         }
         Update: {
           id?: string
@@ -748,6 +758,8 @@ export type Database = {
           comment?: string | null
           created_at?: string
           updated_at?: string
+          /** The author's name as their profile shows it (kept in step); the profile stays private. */
+          author_name?: string | null
         }
         Relationships: [
           {
@@ -906,9 +918,9 @@ export type Database = {
       /** Broadcast an event on a private Realtime channel (realtime.send); admins and the service role only. */
       broadcast_event:
         | { Args: { channel: string; event: string; payload: Json }; Returns: undefined }
-      /** Place an order with its items in one transaction; returns the priced order. */
+      /** Place an order with its items in one transaction; returns the priced order. A replay with the same idempotency_key returns the same order. */
       create_order:
-        | { Args: { vendor_id: string; items: Json; address_id?: string; notes?: string }; Returns: Database["public"]["Tables"]["orders"]["Row"] }
+        | { Args: { vendor_id: string; items: Json; address_id?: string; notes?: string; idempotency_key?: string }; Returns: Database["public"]["Tables"]["orders"]["Row"] }
       /** Verified vendors within radius_km of (lat, lng), nearest first, with distance_km. */
       nearby_vendors:
         | { Args: { lat: number; lng: number; radius_km?: number; max_results?: number }; Returns: ({ id: string | null; shop_name: string | null; description: string | null; logo_url: string | null; address_line: string | null; city: string | null; latitude: number | null; longitude: number | null; rating: number | null; review_count: number | null; delivery_fee: number | null; distance_km: number | null })[] }

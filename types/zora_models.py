@@ -474,6 +474,8 @@ class OrdersRow(BaseModel):
     notes: Annotated[str, Field(max_length=2000)] | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    idempotency_key: UUID | None
+    """The key the app sent with create_order; a replay with it returns this order."""
 
 
 class OrdersInsert(BaseModel):
@@ -490,6 +492,8 @@ class OrdersInsert(BaseModel):
     notes: Annotated[str, Field(max_length=2000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+    idempotency_key: UUID | None = None
+    """The key the app sent with create_order; a replay with it returns this order."""
 
 
 class OrdersUpdate(BaseModel):
@@ -506,6 +510,8 @@ class OrdersUpdate(BaseModel):
     notes: Annotated[str, Field(max_length=2000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+    idempotency_key: UUID | None = None
+    """The key the app sent with create_order; a replay with it returns this order."""
 
 
 class PaymentsRow(BaseModel):
@@ -668,6 +674,8 @@ class ReviewsRow(BaseModel):
     comment: Annotated[str, Field(max_length=5000)] | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    author_name: str | None
+    """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
 class ReviewsInsert(BaseModel):
@@ -682,6 +690,8 @@ class ReviewsInsert(BaseModel):
     comment: Annotated[str, Field(max_length=5000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+    author_name: str | None = None
+    """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
 class ReviewsUpdate(BaseModel):
@@ -696,6 +706,8 @@ class ReviewsUpdate(BaseModel):
     comment: Annotated[str, Field(max_length=5000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+    author_name: str | None = None
+    """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
 class SystemConfigRow(BaseModel):
@@ -819,12 +831,13 @@ class BroadcastEventArgs(BaseModel):
 
 
 class CreateOrderArgs(BaseModel):
-    """Arguments of: Place an order with its items in one transaction; returns the priced order."""
+    """Arguments of: Place an order with its items in one transaction; returns the priced order. A replay with the same idempotency_key returns the same order."""
     model_config = ConfigDict(use_attribute_docstrings=True)
     vendor_id: UUID
     items: JsonValue
     address_id: UUID | None = None
     notes: str | None = None
+    idempotency_key: UUID | None = None
 
 
 class NearbyVendorsArgs(BaseModel):

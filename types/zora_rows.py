@@ -415,6 +415,8 @@ class OrdersRow(TypedDict):
     notes: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    idempotency_key: UUID | None
+    """The key the app sent with create_order; a replay with it returns this order."""
 
 
 class OrdersInsert(TypedDict):
@@ -430,6 +432,8 @@ class OrdersInsert(TypedDict):
     notes: NotRequired[str | None]
     created_at: NotRequired[dt.datetime]
     updated_at: NotRequired[dt.datetime]
+    idempotency_key: NotRequired[UUID | None]
+    """The key the app sent with create_order; a replay with it returns this order."""
 
 
 class OrdersUpdate(TypedDict, total=False):
@@ -445,6 +449,8 @@ class OrdersUpdate(TypedDict, total=False):
     notes: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    idempotency_key: UUID | None
+    """The key the app sent with create_order; a replay with it returns this order."""
 
 
 class PaymentsRow(TypedDict):
@@ -597,6 +603,8 @@ class ReviewsRow(TypedDict):
     comment: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    author_name: str | None
+    """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
 class ReviewsInsert(TypedDict):
@@ -610,6 +618,8 @@ class ReviewsInsert(TypedDict):
     comment: NotRequired[str | None]
     created_at: NotRequired[dt.datetime]
     updated_at: NotRequired[dt.datetime]
+    author_name: NotRequired[str | None]
+    """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
 class ReviewsUpdate(TypedDict, total=False):
@@ -623,6 +633,8 @@ class ReviewsUpdate(TypedDict, total=False):
     comment: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    author_name: str | None
+    """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
 class SystemConfigRow(TypedDict):
@@ -739,11 +751,12 @@ class BroadcastEventArgs(TypedDict):
 
 
 class CreateOrderArgs(TypedDict):
-    """Arguments of: Place an order with its items in one transaction; returns the priced order."""
+    """Arguments of: Place an order with its items in one transaction; returns the priced order. A replay with the same idempotency_key returns the same order."""
     vendor_id: UUID
     items: Json
     address_id: NotRequired[UUID]
     notes: NotRequired[str]
+    idempotency_key: NotRequired[UUID]
 
 
 class NearbyVendorsArgs(TypedDict):

@@ -1,0 +1,218 @@
+"""The apps' API end to end: real PostgREST behind /rest/v1, driven by supabase-js.
+
+Each file in tests/api/ is a node:test suite acting as one of the apps'
+users. It runs against its own copy of the demo database, with PostgREST
+logging in as ``authenticator`` and a fresh JWT secret. Every response a
+suite records is then compiled under ``tsc --strict`` as a value of the type
+supabase-js infers from ``types/database.types.ts`` for the same query, so a
+``null`` (or any shape) the generated types do not allow fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT, query
+from zora_db.api import ApiKeys, PostgrestServer
+from zora_db.api.gateway import serve
+from zora_db.api.postgrest import NODE_DIR, install_node_packages
+from zora_db.api.tokens import new_secret
+from zora_db.seed import seed_id
+from zora_db.throwaway import Throwaway
+from zora_db.throwaway.local import free_port
+from zora_db.urls import parse
+
+SUITES = sorted((PROJECT_ROOT / "tests" / "api").glob("*.test.mjs"))
+QUERIES = json.loads((PROJECT_ROOT / "tests" / "api" / "queries.json").read_text())
+PEOPLE = {
+    "alice": "user:alice",
+    "bob": "user:bob",
+    "chloe": "user:chloe",
+    "camden": "user:camden-bakery",
+    "shoreditch": "user:shoreditch-grocer",
+    "admin": "user:admin",
+}
+AUTHENTICATOR_PASSWORD = "zora-api-tests"
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """PostgREST, supabase-js, ws and typescript, pinned, in .zora/node."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node and npm are not installed: the API tests need them")
+    install_node_packages()
+    link = PROJECT_ROOT / "tests" / "api" / "node_modules"
+    if not link.exists():
+        link.symlink_to(NODE_DIR / "node_modules", target_is_directory=True)
+    return NODE_DIR / "node_modules"
+
+
+@pytest.fixture(scope="session")
+def authenticator(server: Throwaway) -> str:
+    """The password PostgREST logs in with (roles are the server's, set once)."""
+    query(server.admin_url, f"alter role authenticator password '{AUTHENTICATOR_PASSWORD}'")
+    return AUTHENTICATOR_PASSWORD
+
+
+@dataclass
+class Api:
+    url: str  # the project URL: supabase-js appends /rest/v1
+    keys: ApiKeys
+    db_url: str
+
+    def environment(self, shapes: Path) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "anonKey": self.keys.anon,
+            "serviceKey": self.keys.service_role,
+            "tokens": {who: self.keys.user(seed_id(key)) for who, key in PEOPLE.items()},
+            "ids": seed_ids(self.db_url),
+            "shapes": str(shapes),
+        }
+
+
+def seed_ids(db_url: str) -> dict[str, str]:
+    """The demo data's ids the suites name."""
+    found = {who: str(seed_id(key)) for who, key in PEOPLE.items()}
+    for who in ("camden", "shoreditch"):
+        found[who] = str(seed_id(f"vendor:{PEOPLE[who].split(':')[1]}"))
+    found |= {
+        "pendingPantry": str(seed_id("vendor:pending-pantry")),
+        "aliceAddress": str(seed_id("address:alice")),
+        "sourdough": str(seed_id("product:camden-bakery:Sourdough loaf")),
+        "bun": str(seed_id("product:camden-bakery:Cinnamon bun")),
+        "tomatoes": str(seed_id("product:shoreditch-grocer:Heritage tomatoes 500g")),
+        "jam": str(seed_id("product:pending-pantry:Mystery jam")),
+        "bakery": str(seed_id("category:bakery")),
+    }
+    for name, customer, shop in (
+        ("aliceCamdenOrder", "alice", "camden-bakery"),
+        ("aliceShoreditchOrder", "alice", "shoreditch-grocer"),
+        ("bobShoreditchOrder", "bob", "shoreditch-grocer"),
+        ("chloeCamdenOrder", "chloe", "camden-bakery"),
+    ):
+        (order,) = query(
+            db_url,
+            "select id::text from public.orders where user_id = %s and vendor_id = %s",
+            [seed_id(f"user:{customer}"), seed_id(f"vendor:{shop}")],
+        )[0]
+        found[name] = str(order)
+    return found
+
+
+@pytest.fixture
+def api(seeded_db_url: str, authenticator: str, node_modules: Path) -> Iterator[Api]:
+    """PostgREST on this test's database, behind a /rest/v1 gateway."""
+    as_authenticator = (
+        parse(seeded_db_url)
+        .set(username="authenticator", password=authenticator)
+        .render_as_string(hide_password=False)
+    )
+    keys = ApiKeys(new_secret())
+    with PostgrestServer(as_authenticator, keys.secret) as postgrest:
+        gateway = serve(free_port(), postgrest.url)
+        thread = threading.Thread(target=gateway.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Api(f"http://127.0.0.1:{gateway.server_address[1]}", keys, seeded_db_url)
+        finally:
+            gateway.shutdown()
+            gateway.server_close()
+
+
+def run_suite(api: Api, suite: Path, shapes: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ZORA_API": json.dumps(api.environment(shapes))}
+    return subprocess.run(
+        ["node", "--test", "--test-reporter=spec", str(suite)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("suite", SUITES, ids=[s.name.split(".")[0] for s in SUITES])
+def test_the_apps_calls_through_supabase_js(api: Api, suite: Path, tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes"
+    shapes.mkdir()
+    done = run_suite(api, suite, shapes)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    problems = check_shapes(shapes, suite.name.split(".")[0])
+    assert problems == "", problems
+
+
+def check_shapes(shapes: Path, name: str) -> str:
+    """Compile every recorded response as the type supabase-js gives its query; tsc's errors."""
+    recorded = sorted(shapes.glob("*.json"))
+    if not recorded:
+        return ""
+    # Inside the node project, so that imports resolve to its node_modules.
+    work = NODE_DIR / "shape-checks" / name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    lines = [
+        'import { createClient, type QueryData } from "@supabase/supabase-js"',
+        f'import type {{ Database }} from "{PROJECT_ROOT / "types" / "database.types"}"',
+        'const supabase = createClient<Database>("http://localhost", "key")',
+        'type Rpc<F extends keyof Database["public"]["Functions"]> =',
+        '  Database["public"]["Functions"][F]["Returns"]',
+    ]
+    for name, spec in QUERIES.items():
+        if "from" in spec:
+            lines.append(
+                f"const {name} = supabase.from({json.dumps(spec['from'])})"
+                f".select({json.dumps(spec['select'])})"
+            )
+    for path in recorded:
+        name = path.name.split(".")[0]
+        spec = QUERIES[name]
+        kind = f"Rpc<{json.dumps(spec['rpc'])}>" if "rpc" in spec else f"QueryData<typeof {name}>"
+        value = path.read_text()
+        lines.append(f"export const {path.stem.replace('.', '_')}: {kind} = {value}")
+    (work / "shapes.ts").write_text("\n".join(lines) + "\n")
+    (work / "tsconfig.json").write_text(
+        json.dumps(
+            {
+                "compilerOptions": {
+                    "strict": True,
+                    "noEmit": True,
+                    "skipLibCheck": True,
+                    "module": "nodenext",
+                    "moduleResolution": "nodenext",
+                    "types": [],
+                },
+                "files": ["shapes.ts"],
+            }
+        )
+    )
+    tsc = NODE_DIR / "node_modules" / ".bin" / "tsc"
+    done = subprocess.run(
+        [str(tsc), "-p", "tsconfig.json"], cwd=work, capture_output=True, text=True, check=False
+    )
+    return "" if done.returncode == 0 else done.stdout[-6000:]
+
+
+def test_a_null_the_types_do_not_allow_fails_the_shape_check(api: Api, tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes"
+    shapes.mkdir()
+    customer = PROJECT_ROOT / "tests" / "api" / "customer.test.mjs"
+    assert run_suite(api, customer, shapes).returncode == 0
+    assert check_shapes(shapes, "planted") == ""
+    # What the apps received before 0016 once a shop went off sale: `vendors: null`.
+    detail = next(shapes.glob("order_detail.*.json"))
+    rows = json.loads(detail.read_text())
+    rows[0]["vendors"] = None
+    detail.write_text(json.dumps(rows))
+    problems = check_shapes(shapes, "planted")
+    assert "error TS" in problems and "null" in problems

@@ -1,0 +1,48 @@
+"""JWTs as Supabase Auth issues them (HS256), for PostgREST and the apps' clients."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+TOKEN_LIFETIME_S = 24 * 3600
+KEY_LIFETIME_S = 10 * 365 * 24 * 3600  # anon and service keys, as Supabase's: long-lived
+
+
+def new_secret() -> str:
+    """A JWT secret PostgREST accepts (it wants at least 32 characters)."""
+    return secrets.token_urlsafe(48)
+
+
+def mint(secret: str, claims: dict[str, Any], lifetime_s: int = TOKEN_LIFETIME_S) -> str:
+    """An HS256 token with ``claims``, issued now and expiring after ``lifetime_s``."""
+    now = int(time.time())
+    return jwt.encode({"iat": now, "exp": now + lifetime_s, **claims}, secret, algorithm="HS256")
+
+
+def user_claims(user_id: uuid.UUID | str) -> dict[str, Any]:
+    """A signed-in user's claims, as Supabase Auth puts them in an access token."""
+    return {"sub": str(user_id), "role": "authenticated", "aud": "authenticated"}
+
+
+@dataclass(frozen=True)
+class ApiKeys:
+    """The two keys a Supabase project hands out, signed with its JWT secret."""
+
+    secret: str
+
+    @property
+    def anon(self) -> str:
+        return mint(self.secret, {"role": "anon", "iss": "zora-db"}, KEY_LIFETIME_S)
+
+    @property
+    def service_role(self) -> str:
+        return mint(self.secret, {"role": "service_role", "iss": "zora-db"}, KEY_LIFETIME_S)
+
+    def user(self, user_id: uuid.UUID | str) -> str:
+        return mint(self.secret, user_claims(user_id))
