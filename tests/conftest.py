@@ -185,3 +185,10 @@ def extra_migrations(tmp_path: Path) -> Callable[[str, str], Path]:
         return config
 
     return add
+
+
+def skip_without_node(reason: str) -> None:
+    """Skip a test that needs node and npm, saying so; CI sets ZORA_REQUIRE_NODE to fail instead."""
+    if os.environ.get("ZORA_REQUIRE_NODE"):
+        pytest.fail(f"{reason} (ZORA_REQUIRE_NODE is set)")
+    pytest.skip(reason)

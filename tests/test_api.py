@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, query
+from tests.conftest import PROJECT_ROOT, query, skip_without_node
 from zora_db.api import ApiKeys, PostgrestServer
 from zora_db.api.gateway import serve
 from zora_db.api.postgrest import NODE_DIR, install_node_packages
@@ -49,7 +49,7 @@ AUTHENTICATOR_PASSWORD = "zora-api-tests"
 def node_modules() -> Path:
     """PostgREST, supabase-js, ws and typescript, pinned, in .zora/node."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed: the API tests need them")
+        skip_without_node("node and npm are not installed: the API tests need them")
     install_node_packages()
     link = PROJECT_ROOT / "tests" / "api" / "node_modules"
     if not link.exists():

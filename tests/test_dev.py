@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +15,11 @@ import psycopg
 import pytest
 
 from tests.cli import run_cli
-from tests.conftest import query, scalar
+from tests.conftest import query, scalar, skip_without_node
+from zora_db.api.dev import DevApi
 from zora_db.devdb import DevCluster
 from zora_db.migrations import heads
+from zora_db.seed import seed_id
 from zora_db.throwaway.local import free_port
 
 HEAD = heads()[0].revision
@@ -26,7 +32,9 @@ def dev_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     directory.chmod(0o755)
     monkeypatch.setenv("ZORA_DEV_DIR", str(directory / "dev"))
     monkeypatch.setenv("ZORA_DEV_PORT", str(free_port()))
+    monkeypatch.setenv("ZORA_DEV_API_PORT", str(free_port()))
     yield directory / "dev"
+    DevApi(directory / "dev").stop()
     DevCluster().stop()
     shutil.rmtree(directory, ignore_errors=True)
 
@@ -79,3 +87,38 @@ def test_dev_url_before_start_says_what_to_do(
 
 def test_stop_when_not_running(dev_dir: Path) -> None:
     assert DevCluster().stop() is False
+
+
+def _get(url: str, key: str, token: str | None = None) -> list[dict[str, object]]:
+    headers = {"apikey": key, "Authorization": f"Bearer {token or key}"}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - a local http URL
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        rows: list[dict[str, object]] = json.loads(answer.read())
+        return rows
+
+
+def test_dev_serves_the_api_the_apps_use(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if shutil.which("npm") is None:
+        skip_without_node("npm is not installed: it fetches PostgREST")
+    assert run_cli(capsys, "dev", "start").code == 0
+    url = run_cli(capsys, "dev", "url").out.strip()
+    assert run_cli(capsys, "-d", url, "upgrade").code == 0  # PostgREST reloads its schema
+    assert run_cli(capsys, "-d", url, "seed").code == 0
+    status = run_cli(capsys, "dev", "status").out
+    api = re.search(r"api: +(\S+)", status)
+    anon = re.search(r"anon key: +(\S+)", status)
+    assert api and anon, status
+    shops = _get(f"{api[1]}/rest/v1/vendors?select=shop_name&order=shop_name", anon[1])
+    assert [s["shop_name"] for s in shops] == [
+        "Brixton Spice",
+        "Camden Bakery",
+        "Shoreditch Grocer",
+    ]
+    alice = str(seed_id("user:alice"))
+    token = run_cli(capsys, "dev", "token", "--as", alice).out.strip()
+    orders = _get(f"{api[1]}/rest/v1/orders?select=user_id", anon[1], token)
+    assert len(orders) == 2 and {o["user_id"] for o in orders} == {alice}
+    assert run_cli(capsys, "dev", "token", "--as", "anon").code == 3
+    assert run_cli(capsys, "dev", "stop").code == 0
+    with pytest.raises(urllib.error.URLError):
+        _get(f"{api[1]}/rest/v1/vendors", anon[1])

@@ -19,7 +19,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from tests.cli import run_cli
-from tests.conftest import PROJECT_ROOT, query
+from tests.conftest import PROJECT_ROOT, query, skip_without_node
+from zora_db.api.postgrest import install_node_packages
 from zora_db.catalog import QUERIES, introspect
 from zora_db.throwaway import Throwaway
 from zora_db.typegen import LANGUAGES, generate
@@ -249,7 +250,6 @@ def test_generated_python_passes_mypy_strict(zora_types: dict[str, Path], tmp_pa
 
 # --------------------------------------------------------------------------- TypeScript
 
-TS_PACKAGES = ("typescript@7.0.2", "@supabase/supabase-js@2.109.0")
 USE_TS = """\
 import { createClient } from "@supabase/supabase-js"
 import type { Database, Enums, Tables, TablesInsert, TablesUpdate } from "./database.types"
@@ -313,23 +313,10 @@ const supabase = createClient<Database>("http://localhost:54321", "anon-key")
 
 @pytest.fixture(scope="session")
 def node_project() -> Path:
-    """typescript and @supabase/supabase-js installed once, in .zora/ts (git-ignored)."""
+    """typescript and @supabase/supabase-js (pinned with the rest) in .zora/node."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed: the TypeScript check needs them")
-    where = PROJECT_ROOT / ".zora" / "ts"
-    marker = where / ("installed-" + "-".join(TS_PACKAGES).replace("/", "_"))
-    if not marker.exists():
-        where.mkdir(parents=True, exist_ok=True)
-        (where / "package.json").write_text('{"private": true}\n')
-        done = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *TS_PACKAGES],
-            cwd=where,
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, f"npm install failed: {done.stderr}"
-        marker.touch()
-    return where
+        skip_without_node("node and npm are not installed: the TypeScript check needs them")
+    return install_node_packages()
 
 
 def _tsc(project: Path, types: Path, source: str) -> subprocess.CompletedProcess[str]:

@@ -28,6 +28,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from zora_db import __version__, definitions, export, migrations, safety
+from zora_db.api.dev import DevApi
 from zora_db.catalog import introspect
 from zora_db.check import check
 from zora_db.compat import BootstrapOutcome, bootstrap
@@ -828,13 +829,17 @@ def dev_start() -> None:
         _say(f"creating the development database in {cluster.directory}")
     url = cluster.start()
     _say(f"development database running: {redact(url)}")
+    api_url = DevApi(cluster.directory).start(url)
+    _say(f"API (PostgREST) serving it at {api_url}/rest/v1; keys: `zora-db dev status`")
     _say('next: zora-db --database-url "$(zora-db dev url)" upgrade')
 
 
 @dev_app.command("stop")
 def dev_stop() -> None:
-    """Stop the development database (its data stays)."""
-    _say("stopped" if DevCluster().stop() else "the development database was not running")
+    """Stop the development database and its API (the data stays)."""
+    cluster = DevCluster()
+    DevApi(cluster.directory).stop()
+    _say("stopped" if cluster.stop() else "the development database was not running")
 
 
 @dev_app.command("url")
@@ -861,6 +866,35 @@ def dev_status() -> None:
     out.print(f"tables:      {len(summary.tables)} in public: {', '.join(summary.tables) or '-'}")
     members = ", ".join(summary.publication) or "(empty)"
     out.print(f"publication: supabase_realtime: {members}")
+    api = DevApi(status.directory).status()
+    out.print(
+        f"api:         {api.url}" + ("" if api.running else " (not running: zora-db dev start)")
+    )
+    out.print(f"anon key:    {api.keys.anon}")
+    out.print(f"service key: {api.keys.service_role}")
+    out.print(f"use:         createClient('{api.url}', '<anon key>')")
+
+
+@dev_app.command("token")
+def dev_token(
+    who: Annotated[
+        str,
+        typer.Option(
+            "--as", help="The user (auth.users.id) to sign a token for.", show_default=False
+        ),
+    ],
+) -> None:
+    """Print a signed-in user's access token for the development API (24 h).
+
+    Try a call by hand: curl -H "apikey: $ANON" -H "Authorization: Bearer $(zora-db dev
+    token --as <uuid>)" http://127.0.0.1:54321/rest/v1/orders
+    """
+    from zora_db.realtime.listen import claims_for
+
+    claims = claims_for(who)
+    if "sub" not in claims:
+        raise ConfigError(f"--as {who!r} is not a user", hint="pass a user's uuid (auth.users.id)")
+    out.print(DevApi(DevCluster().directory).keys.user(claims["sub"]))
 
 
 @dev_app.command("reset")

@@ -362,6 +362,11 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
             conn.rollback()
             raise _migration_failed(exc, conn, context) from exc
         log.after = _database_heads(conn)
+        if log.applied:
+            # PostgREST caches the schema; this is how it is told to read it
+            # again (what Supabase's own DDL event trigger sends).
+            conn.execute(text("notify pgrst, 'reload schema'"))
+            conn.commit()
 
 
 @contextmanager

@@ -1,0 +1,142 @@
+"""The development API: PostgREST and the /rest/v1 gateway in front of the dev database.
+
+``zora-db dev start`` runs both in the background on 127.0.0.1, like
+``supabase start`` serves ``http://127.0.0.1:54321``: the apps'
+``createClient(url, anonKey)`` works against it as against Supabase. The JWT
+secret and authenticator's password are generated once and kept in
+``.zora/dev/api.json`` with the ports and process ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg import sql
+
+from zora_db.api.postgrest import PostgrestServer
+from zora_db.api.tokens import ApiKeys, new_secret
+from zora_db.db import connect
+from zora_db.errors import BackendUnavailable
+from zora_db.throwaway.local import free_port, port_free
+from zora_db.urls import parse
+
+DEFAULT_API_PORT = 54321  # the port `supabase start` serves its API on
+
+
+@dataclass(frozen=True)
+class DevApiStatus:
+    running: bool
+    url: str
+    keys: ApiKeys
+
+
+class DevApi:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._state_path = directory / "api.json"
+
+    def _state(self) -> dict[str, object]:
+        if self._state_path.is_file():
+            state: dict[str, object] = json.loads(self._state_path.read_text())
+            return state
+        port = int(os.environ.get("ZORA_DEV_API_PORT", DEFAULT_API_PORT))
+        state = {
+            "jwt_secret": new_secret(),
+            "authenticator_password": secrets.token_urlsafe(18),
+            "port": port if port_free(port) else free_port(),
+        }
+        self._save(state)
+        return state
+
+    def _save(self, state: dict[str, object]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._state_path.write_text(json.dumps(state, indent=2))
+        self._state_path.chmod(0o600)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._state()['port']}"
+
+    @property
+    def keys(self) -> ApiKeys:
+        return ApiKeys(str(self._state()["jwt_secret"]))
+
+    def status(self) -> DevApiStatus:
+        return DevApiStatus(self._answers(), self.url, self.keys)
+
+    def start(self, db_url: str) -> str:
+        """Serve ``db_url``'s database (idempotent); returns the project URL."""
+        if self._answers():
+            return self.url
+        self.stop()
+        state = self._state()
+        password = str(state["authenticator_password"])
+        with connect(db_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("alter role authenticator password {}").format(sql.Literal(password))
+            )
+        as_authenticator = (
+            parse(db_url)
+            .set(username="authenticator", password=password)
+            .render_as_string(hide_password=False)
+        )
+        log = self.directory / "api.log"
+        postgrest = PostgrestServer(as_authenticator, str(state["jwt_secret"]))
+        postgrest.start(detached=True, log=log)
+        assert postgrest.process is not None
+        with log.open("ab") as out:
+            gateway = subprocess.Popen(
+                [sys.executable, "-m", "zora_db.api.gateway", str(state["port"]), postgrest.url],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        state |= {"postgrest_pid": postgrest.process.pid, "gateway_pid": gateway.pid}
+        self._save(state)
+        deadline = time.monotonic() + 10
+        while not self._answers():
+            if time.monotonic() > deadline or gateway.poll() is not None:
+                self.stop()
+                raise BackendUnavailable(
+                    f"the API gateway did not start on {self.url}",
+                    hint=f"see {log}; ZORA_DEV_API_PORT picks another port",
+                )
+            time.sleep(0.02)
+        return self.url
+
+    def stop(self) -> bool:
+        """Stop PostgREST and the gateway; False if neither was running."""
+        if not self._state_path.is_file():
+            return False
+        state = json.loads(self._state_path.read_text())
+        stopped = False
+        for key in ("gateway_pid", "postgrest_pid"):
+            pid = state.pop(key, None)
+            if pid:
+                try:
+                    os.kill(int(pid), signal.SIGTERM)
+                    stopped = True
+                except ProcessLookupError:
+                    pass
+        self._save(state)
+        return stopped
+
+    def _answers(self) -> bool:
+        if not self._state_path.is_file():
+            return False
+        try:
+            with urllib.request.urlopen(self.url + "/rest/v1/", timeout=1) as answer:  # noqa: S310
+                return bool(answer.status == 200)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
