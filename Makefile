@@ -13,13 +13,9 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-## Local development PostgreSQL with the Supabase layer, migrated to head, demo data loaded.
+## Local development PostgreSQL with the Supabase layer and its API (PostgREST), migrated to head, demo data loaded.
 demo: $(STAMP)
-	$(BIN)/zora-db dev start
-	$(BIN)/zora-db --database-url "$$($(BIN)/zora-db dev url)" bootstrap
-	$(BIN)/zora-db --database-url "$$($(BIN)/zora-db dev url)" upgrade
-	$(BIN)/zora-db --database-url "$$($(BIN)/zora-db dev url)" seed
-	$(BIN)/zora-db dev status
+	$(BIN)/zora-db dev up
 
 ## The whole suite, against throwaway PostgreSQL.
 test: $(STAMP)

@@ -100,10 +100,11 @@ def _get(url: str, key: str, token: str | None = None) -> list[dict[str, object]
 def test_dev_serves_the_api_the_apps_use(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if shutil.which("npm") is None:
         skip_without_node("npm is not installed: it fetches PostgREST")
-    assert run_cli(capsys, "dev", "start").code == 0
-    url = run_cli(capsys, "dev", "url").out.strip()
-    assert run_cli(capsys, "-d", url, "upgrade").code == 0  # PostgREST reloads its schema
-    assert run_cli(capsys, "-d", url, "seed").code == 0
+    # make demo: the API starts before the migrations, then reloads its schema.
+    up = run_cli(capsys, "dev", "up")
+    assert up.code == 0, up.out + up.err
+    assert "demo data loaded" in up.err and "anon key:" in up.out
+    assert run_cli(capsys, "dev", "up").code == 0  # again: nothing to do, still fine
     status = run_cli(capsys, "dev", "status").out
     api = re.search(r"api: +(\S+)", status)
     anon = re.search(r"anon key: +(\S+)", status)

@@ -834,6 +834,25 @@ def dev_start() -> None:
     _say('next: zora-db --database-url "$(zora-db dev url)" upgrade')
 
 
+@dev_app.command("up")
+def dev_up() -> None:
+    """Everything `make demo` does, in one go: start (database and API), migrate to head, seed.
+
+    Idempotent: run it again any time. Ends with `zora-db dev status` (URL and keys).
+    """
+    cluster = DevCluster()
+    if not cluster.initialised:
+        _say(f"creating the development database in {cluster.directory}")
+    url = cluster.start()
+    api_url = DevApi(cluster.directory).start(url)
+    result = migrations.upgrade(url, config_path=STATE.config_path, progress=_say)
+    _report_run(result)
+    seeded = seed(url)
+    _say("demo data loaded" if seeded.created else "demo data already there")
+    _say(f"API serving at {api_url}/rest/v1")
+    dev_status()
+
+
 @dev_app.command("stop")
 def dev_stop() -> None:
     """Stop the development database and its API (the data stays)."""
