@@ -59,7 +59,7 @@ def test_cli_exit_codes_and_json(
 ) -> None:
     clean = run_cli(capsys, "safety")
     assert clean.code == 0, clean.out + clean.err
-    assert "0 new finding(s), 7 reviewed" in clean.out
+    assert "0 new finding(s), 8 reviewed" in clean.out
     config = extra_migrations("9203", UNSAFE[0][0])
     unsafe = run_cli(capsys, "-c", str(config), "safety")
     assert unsafe.code == 1

@@ -502,6 +502,8 @@ export type Database = {
           updated_at: string
           /** The key the app sent with create_order; a replay with it returns this order. */
           idempotency_key: string | null
+          /** The delivery address as it was when the order was placed (or changed while pending). */
+          delivery_address: Json | null
         }
         Insert: {
           id?: string
@@ -518,6 +520,8 @@ export type Database = {
           updated_at?: string
           /** The key the app sent with create_order; a replay with it returns this order. */
           idempotency_key?: string | null
+          /** The delivery address as it was when the order was placed (or changed while pending). */
+          delivery_address?: Json | null
         }
         Update: {
           id?: string
@@ -534,6 +538,8 @@ export type Database = {
           updated_at?: string
           /** The key the app sent with create_order; a replay with it returns this order. */
           idempotency_key?: string | null
+          /** The delivery address as it was when the order was placed (or changed while pending). */
+          delivery_address?: Json | null
         }
         Relationships: [
           {

@@ -63,13 +63,13 @@ class AddressesRow(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
     id: UUID
     user_id: UUID
-    label: str | None
-    recipient_name: str | None
-    phone: str | None
-    line1: str
-    line2: str | None
-    city: str
-    postcode: str
+    label: Annotated[str, Field(max_length=50)] | None
+    recipient_name: Annotated[str, Field(max_length=120)] | None
+    phone: Annotated[str, Field(max_length=32)] | None
+    line1: Annotated[str, Field(max_length=200)]
+    line2: Annotated[str, Field(max_length=200)] | None
+    city: Annotated[str, Field(max_length=100)]
+    postcode: Annotated[str, Field(max_length=16)]
     country: Annotated[str, Field(max_length=2)]
     latitude: float | None
     longitude: float | None
@@ -83,13 +83,13 @@ class AddressesInsert(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
     id: UUID | None = None
     user_id: UUID
-    label: str | None = None
-    recipient_name: str | None = None
-    phone: str | None = None
-    line1: str
-    line2: str | None = None
-    city: str
-    postcode: str
+    label: Annotated[str, Field(max_length=50)] | None = None
+    recipient_name: Annotated[str, Field(max_length=120)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    line1: Annotated[str, Field(max_length=200)]
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(max_length=100)]
+    postcode: Annotated[str, Field(max_length=16)]
     country: Annotated[str, Field(max_length=2)] | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -103,13 +103,13 @@ class AddressesUpdate(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
     id: UUID | None = None
     user_id: UUID | None = None
-    label: str | None = None
-    recipient_name: str | None = None
-    phone: str | None = None
-    line1: str | None = None
-    line2: str | None = None
-    city: str | None = None
-    postcode: str | None = None
+    label: Annotated[str, Field(max_length=50)] | None = None
+    recipient_name: Annotated[str, Field(max_length=120)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    line1: Annotated[str, Field(max_length=200)] | None = None
+    line2: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(max_length=100)] | None = None
+    postcode: Annotated[str, Field(max_length=16)] | None = None
     country: Annotated[str, Field(max_length=2)] | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -177,10 +177,10 @@ class CategoriesRow(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
     id: UUID
     parent_id: UUID | None
-    name: str
-    slug: str
-    description: str | None
-    image_url: str | None
+    name: Annotated[str, Field(max_length=80)]
+    slug: Annotated[str, Field(max_length=80)]
+    description: Annotated[str, Field(max_length=1000)] | None
+    image_url: Annotated[str, Field(max_length=2048)] | None
     sort_order: int
     is_active: bool
     created_at: AwareDatetime
@@ -192,10 +192,10 @@ class CategoriesInsert(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
     id: UUID | None = None
     parent_id: UUID | None = None
-    name: str
-    slug: str
-    description: str | None = None
-    image_url: str | None = None
+    name: Annotated[str, Field(max_length=80)]
+    slug: Annotated[str, Field(max_length=80)]
+    description: Annotated[str, Field(max_length=1000)] | None = None
+    image_url: Annotated[str, Field(max_length=2048)] | None = None
     sort_order: int | None = None
     is_active: bool | None = None
     created_at: AwareDatetime | None = None
@@ -207,10 +207,10 @@ class CategoriesUpdate(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
     id: UUID | None = None
     parent_id: UUID | None = None
-    name: str | None = None
-    slug: str | None = None
-    description: str | None = None
-    image_url: str | None = None
+    name: Annotated[str, Field(max_length=80)] | None = None
+    slug: Annotated[str, Field(max_length=80)] | None = None
+    description: Annotated[str, Field(max_length=1000)] | None = None
+    image_url: Annotated[str, Field(max_length=2048)] | None = None
     sort_order: int | None = None
     is_active: bool | None = None
     created_at: AwareDatetime | None = None
@@ -258,7 +258,7 @@ class DeviceTokensRow(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
     id: UUID
     user_id: UUID
-    token: str
+    token: Annotated[str, Field(max_length=512)]
     platform: DevicePlatform
     last_seen_at: AwareDatetime
     created_at: AwareDatetime
@@ -270,7 +270,7 @@ class DeviceTokensInsert(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
     id: UUID | None = None
     user_id: UUID
-    token: str
+    token: Annotated[str, Field(max_length=512)]
     platform: DevicePlatform
     last_seen_at: AwareDatetime | None = None
     created_at: AwareDatetime | None = None
@@ -282,7 +282,7 @@ class DeviceTokensUpdate(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
     id: UUID | None = None
     user_id: UUID | None = None
-    token: str | None = None
+    token: Annotated[str, Field(max_length=512)] | None = None
     platform: DevicePlatform | None = None
     last_seen_at: AwareDatetime | None = None
     created_at: AwareDatetime | None = None
@@ -355,9 +355,9 @@ class NotificationsRow(BaseModel):
     id: UUID
     user_id: UUID
     type: NotificationType
-    title: str
-    description: str | None
-    action_url: str | None
+    title: Annotated[str, Field(max_length=200)]
+    description: Annotated[str, Field(max_length=1000)] | None
+    action_url: Annotated[str, Field(max_length=2048)] | None
     data: JsonValue
     is_read: bool
     created_at: AwareDatetime
@@ -369,9 +369,9 @@ class NotificationsInsert(BaseModel):
     id: UUID | None = None
     user_id: UUID
     type: NotificationType
-    title: str
-    description: str | None = None
-    action_url: str | None = None
+    title: Annotated[str, Field(max_length=200)]
+    description: Annotated[str, Field(max_length=1000)] | None = None
+    action_url: Annotated[str, Field(max_length=2048)] | None = None
     data: JsonValue | None = None
     is_read: bool | None = None
     created_at: AwareDatetime | None = None
@@ -383,9 +383,9 @@ class NotificationsUpdate(BaseModel):
     id: UUID | None = None
     user_id: UUID | None = None
     type: NotificationType | None = None
-    title: str | None = None
-    description: str | None = None
-    action_url: str | None = None
+    title: Annotated[str, Field(max_length=200)] | None = None
+    description: Annotated[str, Field(max_length=1000)] | None = None
+    action_url: Annotated[str, Field(max_length=2048)] | None = None
     data: JsonValue | None = None
     is_read: bool | None = None
     created_at: AwareDatetime | None = None
@@ -397,7 +397,7 @@ class OrderItemsRow(BaseModel):
     id: UUID
     order_id: UUID
     product_id: UUID | None
-    product_name: str
+    product_name: Annotated[str, Field(max_length=200)]
     quantity: Annotated[int, Field(ge=1, le=999)]
     unit_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))]
     line_total: Annotated[Decimal, Field(max_digits=12, decimal_places=2)] | None
@@ -410,7 +410,7 @@ class OrderItemsInsert(BaseModel):
     id: UUID | None = None
     order_id: UUID
     product_id: UUID | None = None
-    product_name: str | None = None
+    product_name: Annotated[str, Field(max_length=200)] | None = None
     quantity: Annotated[int, Field(ge=1, le=999)]
     unit_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     created_at: AwareDatetime | None = None
@@ -422,7 +422,7 @@ class OrderItemsUpdate(BaseModel):
     id: UUID | None = None
     order_id: UUID | None = None
     product_id: UUID | None = None
-    product_name: str | None = None
+    product_name: Annotated[str, Field(max_length=200)] | None = None
     quantity: Annotated[int, Field(ge=1, le=999)] | None = None
     unit_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     created_at: AwareDatetime | None = None
@@ -471,11 +471,13 @@ class OrdersRow(BaseModel):
     delivery_fee: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))]
     total: Annotated[Decimal, Field(max_digits=12, decimal_places=2)] | None
     currency: Annotated[str, Field(max_length=3)]
-    notes: Annotated[str, Field(max_length=2000)] | None
+    notes: Annotated[str, Field(max_length=1000)] | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
     idempotency_key: UUID | None
     """The key the app sent with create_order; a replay with it returns this order."""
+    delivery_address: JsonValue | None
+    """The delivery address as it was when the order was placed (or changed while pending)."""
 
 
 class OrdersInsert(BaseModel):
@@ -489,11 +491,13 @@ class OrdersInsert(BaseModel):
     subtotal: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     delivery_fee: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     currency: Annotated[str, Field(max_length=3)] | None = None
-    notes: Annotated[str, Field(max_length=2000)] | None = None
+    notes: Annotated[str, Field(max_length=1000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     idempotency_key: UUID | None = None
     """The key the app sent with create_order; a replay with it returns this order."""
+    delivery_address: JsonValue | None = None
+    """The delivery address as it was when the order was placed (or changed while pending)."""
 
 
 class OrdersUpdate(BaseModel):
@@ -507,11 +511,13 @@ class OrdersUpdate(BaseModel):
     subtotal: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     delivery_fee: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     currency: Annotated[str, Field(max_length=3)] | None = None
-    notes: Annotated[str, Field(max_length=2000)] | None = None
+    notes: Annotated[str, Field(max_length=1000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     idempotency_key: UUID | None = None
     """The key the app sent with create_order; a replay with it returns this order."""
+    delivery_address: JsonValue | None = None
+    """The delivery address as it was when the order was placed (or changed while pending)."""
 
 
 class PaymentsRow(BaseModel):
@@ -523,9 +529,9 @@ class PaymentsRow(BaseModel):
     amount: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))]
     currency: Annotated[str, Field(max_length=3)]
     status: PaymentStatus
-    provider: str
-    provider_reference: str | None
-    failure_reason: str | None
+    provider: Annotated[str, Field(max_length=50)]
+    provider_reference: Annotated[str, Field(max_length=200)] | None
+    failure_reason: Annotated[str, Field(max_length=1000)] | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
@@ -539,9 +545,9 @@ class PaymentsInsert(BaseModel):
     amount: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))]
     currency: Annotated[str, Field(max_length=3)] | None = None
     status: PaymentStatus | None = None
-    provider: str
-    provider_reference: str | None = None
-    failure_reason: str | None = None
+    provider: Annotated[str, Field(max_length=50)]
+    provider_reference: Annotated[str, Field(max_length=200)] | None = None
+    failure_reason: Annotated[str, Field(max_length=1000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
 
@@ -555,9 +561,9 @@ class PaymentsUpdate(BaseModel):
     amount: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     currency: Annotated[str, Field(max_length=3)] | None = None
     status: PaymentStatus | None = None
-    provider: str | None = None
-    provider_reference: str | None = None
-    failure_reason: str | None = None
+    provider: Annotated[str, Field(max_length=50)] | None = None
+    provider_reference: Annotated[str, Field(max_length=200)] | None = None
+    failure_reason: Annotated[str, Field(max_length=1000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
 
@@ -569,7 +575,7 @@ class ProductsRow(BaseModel):
     vendor_id: UUID
     category_id: UUID | None
     name: str
-    description: str | None
+    description: Annotated[str, Field(max_length=5000)] | None
     price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))]
     compare_at_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None
     currency: Annotated[str, Field(max_length=3)]
@@ -590,7 +596,7 @@ class ProductsInsert(BaseModel):
     vendor_id: UUID
     category_id: UUID | None = None
     name: str
-    description: str | None = None
+    description: Annotated[str, Field(max_length=5000)] | None = None
     price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))]
     compare_at_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     currency: Annotated[str, Field(max_length=3)] | None = None
@@ -610,7 +616,7 @@ class ProductsUpdate(BaseModel):
     vendor_id: UUID | None = None
     category_id: UUID | None = None
     name: str | None = None
-    description: str | None = None
+    description: Annotated[str, Field(max_length=5000)] | None = None
     price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     compare_at_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
     currency: Annotated[str, Field(max_length=3)] | None = None
@@ -627,10 +633,10 @@ class ProfilesRow(BaseModel):
     """A row of public.profiles."""
     model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
     id: UUID
-    email: str | None
-    full_name: str | None
-    avatar_url: str | None
-    phone: str | None
+    email: Annotated[str, Field(max_length=320)] | None
+    full_name: Annotated[str, Field(max_length=120)] | None
+    avatar_url: Annotated[str, Field(max_length=2048)] | None
+    phone: Annotated[str, Field(max_length=32)] | None
     role: UserRole
     created_at: AwareDatetime
     updated_at: AwareDatetime
@@ -640,10 +646,10 @@ class ProfilesInsert(BaseModel):
     """What an insert into public.profiles takes."""
     model_config = ConfigDict(use_attribute_docstrings=True)
     id: UUID
-    email: str | None = None
-    full_name: str | None = None
-    avatar_url: str | None = None
-    phone: str | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    full_name: Annotated[str, Field(max_length=120)] | None = None
+    avatar_url: Annotated[str, Field(max_length=2048)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
     role: UserRole | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
@@ -653,10 +659,10 @@ class ProfilesUpdate(BaseModel):
     """What an update of public.profiles takes (all optional)."""
     model_config = ConfigDict(use_attribute_docstrings=True)
     id: UUID | None = None
-    email: str | None = None
-    full_name: str | None = None
-    avatar_url: str | None = None
-    phone: str | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    full_name: Annotated[str, Field(max_length=120)] | None = None
+    avatar_url: Annotated[str, Field(max_length=2048)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
     role: UserRole | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
@@ -674,7 +680,7 @@ class ReviewsRow(BaseModel):
     comment: Annotated[str, Field(max_length=5000)] | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
-    author_name: str | None
+    author_name: Annotated[str, Field(max_length=120)] | None
     """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
@@ -690,7 +696,7 @@ class ReviewsInsert(BaseModel):
     comment: Annotated[str, Field(max_length=5000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
-    author_name: str | None = None
+    author_name: Annotated[str, Field(max_length=120)] | None = None
     """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
@@ -706,16 +712,16 @@ class ReviewsUpdate(BaseModel):
     comment: Annotated[str, Field(max_length=5000)] | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
-    author_name: str | None = None
+    author_name: Annotated[str, Field(max_length=120)] | None = None
     """The author's name as their profile shows it (kept in step); the profile stays private."""
 
 
 class SystemConfigRow(BaseModel):
     """A row of public.system_config."""
     model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
-    key: str
+    key: Annotated[str, Field(max_length=100)]
     value: JsonValue
-    description: str | None
+    description: Annotated[str, Field(max_length=1000)] | None
     updated_by: UUID | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
@@ -724,9 +730,9 @@ class SystemConfigRow(BaseModel):
 class SystemConfigInsert(BaseModel):
     """What an insert into public.system_config takes."""
     model_config = ConfigDict(use_attribute_docstrings=True)
-    key: str
+    key: Annotated[str, Field(max_length=100)]
     value: JsonValue
-    description: str | None = None
+    description: Annotated[str, Field(max_length=1000)] | None = None
     updated_by: UUID | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
@@ -735,9 +741,9 @@ class SystemConfigInsert(BaseModel):
 class SystemConfigUpdate(BaseModel):
     """What an update of public.system_config takes (all optional)."""
     model_config = ConfigDict(use_attribute_docstrings=True)
-    key: str | None = None
+    key: Annotated[str, Field(max_length=100)] | None = None
     value: JsonValue | None = None
-    description: str | None = None
+    description: Annotated[str, Field(max_length=1000)] | None = None
     updated_by: UUID | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
@@ -749,14 +755,14 @@ class VendorsRow(BaseModel):
     id: UUID
     user_id: UUID
     shop_name: str
-    description: str | None
-    logo_url: str | None
-    banner_url: str | None
-    phone: str | None
-    email: str | None
-    address_line: str | None
-    city: str | None
-    postcode: str | None
+    description: Annotated[str, Field(max_length=2000)] | None
+    logo_url: Annotated[str, Field(max_length=2048)] | None
+    banner_url: Annotated[str, Field(max_length=2048)] | None
+    phone: Annotated[str, Field(max_length=32)] | None
+    email: Annotated[str, Field(max_length=320)] | None
+    address_line: Annotated[str, Field(max_length=200)] | None
+    city: Annotated[str, Field(max_length=100)] | None
+    postcode: Annotated[str, Field(max_length=16)] | None
     latitude: float | None
     longitude: float | None
     is_verified: bool
@@ -776,14 +782,14 @@ class VendorsInsert(BaseModel):
     id: UUID | None = None
     user_id: UUID
     shop_name: str
-    description: str | None = None
-    logo_url: str | None = None
-    banner_url: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    address_line: str | None = None
-    city: str | None = None
-    postcode: str | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    logo_url: Annotated[str, Field(max_length=2048)] | None = None
+    banner_url: Annotated[str, Field(max_length=2048)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    address_line: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(max_length=100)] | None = None
+    postcode: Annotated[str, Field(max_length=16)] | None = None
     latitude: float | None = None
     longitude: float | None = None
     is_verified: bool | None = None
@@ -802,14 +808,14 @@ class VendorsUpdate(BaseModel):
     id: UUID | None = None
     user_id: UUID | None = None
     shop_name: str | None = None
-    description: str | None = None
-    logo_url: str | None = None
-    banner_url: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    address_line: str | None = None
-    city: str | None = None
-    postcode: str | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    logo_url: Annotated[str, Field(max_length=2048)] | None = None
+    banner_url: Annotated[str, Field(max_length=2048)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    address_line: Annotated[str, Field(max_length=200)] | None = None
+    city: Annotated[str, Field(max_length=100)] | None = None
+    postcode: Annotated[str, Field(max_length=16)] | None = None
     latitude: float | None = None
     longitude: float | None = None
     is_verified: bool | None = None

@@ -417,6 +417,8 @@ class OrdersRow(TypedDict):
     updated_at: dt.datetime
     idempotency_key: UUID | None
     """The key the app sent with create_order; a replay with it returns this order."""
+    delivery_address: Json | None
+    """The delivery address as it was when the order was placed (or changed while pending)."""
 
 
 class OrdersInsert(TypedDict):
@@ -434,6 +436,8 @@ class OrdersInsert(TypedDict):
     updated_at: NotRequired[dt.datetime]
     idempotency_key: NotRequired[UUID | None]
     """The key the app sent with create_order; a replay with it returns this order."""
+    delivery_address: NotRequired[Json | None]
+    """The delivery address as it was when the order was placed (or changed while pending)."""
 
 
 class OrdersUpdate(TypedDict, total=False):
@@ -451,6 +455,8 @@ class OrdersUpdate(TypedDict, total=False):
     updated_at: dt.datetime
     idempotency_key: UUID | None
     """The key the app sent with create_order; a replay with it returns this order."""
+    delivery_address: Json | None
+    """The delivery address as it was when the order was placed (or changed while pending)."""
 
 
 class PaymentsRow(TypedDict):

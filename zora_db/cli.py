@@ -15,7 +15,6 @@ import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
@@ -794,9 +793,11 @@ def _published_tables(url: str) -> list[str]:
 
 
 def _render_delivery(delivery: Any) -> None:
+    from zora_db.realtime.changes import json_number
+
     payload = delivery.payload
     if not out.is_terminal:
-        print(json.dumps(payload, default=_json_number), flush=True)
+        print(json.dumps(payload, default=json_number), flush=True)
         return
     when = (payload["commit_timestamp"] or "")[11:23]
     head = f"{when} [bold]{payload['eventType']}[/] {payload['schema']}.{payload['table']}"
@@ -806,15 +807,8 @@ def _render_delivery(delivery: Any) -> None:
     out.print(head)
     for side in ("new", "old"):
         if payload[side]:
-            body = json.dumps(payload[side], default=_json_number, ensure_ascii=False)
+            body = json.dumps(payload[side], default=json_number, ensure_ascii=False)
             out.print(f"  {side}: {escape(body)}")
-
-
-def _json_number(value: object) -> object:
-    """Decimal values as JSON numbers, as supabase-js receives them."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 # --------------------------------------------------------------------------- dev

@@ -12,6 +12,12 @@ AS $function$
       if not found then
         return new;  -- the foreign key reports the missing order
       end if;
+      if not private.may_see_order(new.order_id) then
+        -- Another customer's order: say no more than row level security would
+        -- (its status and shop stay unknown).
+        raise exception 'new row violates row-level security policy for table "reviews"'
+          using errcode = '42501';
+      end if;
       if ord.user_id <> new.user_id or ord.status <> 'delivered' then
         raise exception 'a review needs a delivered order of its author'
           using errcode = 'ZA006',

@@ -34,6 +34,12 @@ AS $function$
         -- order's own deletion: let it through.
         return case tg_op when 'DELETE' then old else new end;
       end if;
+      if not private.may_see_order(target) then
+        -- Before anything about the order is said (its status, its shop):
+        -- an API caller learns no more than row level security would tell.
+        raise exception 'new row violates row-level security policy for table "order_items"'
+          using errcode = '42501';
+      end if;
       if ord.status <> 'pending' then
         raise exception 'order % is %: its items can no longer change', target, ord.status
           using errcode = 'ZA004';

@@ -12,6 +12,11 @@ AS $function$
         raise exception 'items must be a non-empty array of {product_id, quantity}'
           using errcode = '22023';
       end if;
+      if pg_catalog.jsonb_array_length(items) > private.max_order_items() then
+        raise exception 'an order holds at most % items', private.max_order_items()
+          using errcode = 'ZA010',
+                hint = 'system_config orders.max_items sets the limit';
+      end if;
       if create_order.idempotency_key is not null then
         select * into placed from public.orders o
          where o.user_id = (select auth.uid()) and o.idempotency_key = create_order.idempotency_key;

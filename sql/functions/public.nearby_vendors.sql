@@ -4,9 +4,6 @@ CREATE OR REPLACE FUNCTION public.nearby_vendors(lat double precision, lng doubl
  STABLE
  SET search_path TO ''
 AS $function$
-    declare
-      center extensions.cube;
-      chord double precision;
     begin
       if lat is null or lng is null or lat not between -90 and 90
          or lng not between -180 and 180 then
@@ -21,23 +18,10 @@ AS $function$
         raise exception 'max_results must be between 1 and 100'
           using errcode = '22023';
       end if;
-      center := private.earth_point(lat, lng);
-      chord := 2 * 6371.0088 * pg_catalog.sin(radius_km / (2 * 6371.0088));
-      return query
-        select v.id, v.shop_name, v.description, v.logo_url, v.address_line, v.city,
-               v.latitude, v.longitude, v.rating, v.review_count, v.delivery_fee::numeric,
-               -- great-circle distance from the chord between the two points
-               2 * 6371.0088 * pg_catalog.asin(least(1.0::double precision,
-                 (private.earth_point(v.latitude, v.longitude) operator(extensions.<->) center)
-                 / (2 * 6371.0088))) as distance_km
-          from public.vendors v
-         where v.is_verified and v.is_active and v.latitude is not null
-           and private.earth_point(v.latitude, v.longitude)
-               operator(extensions.<@) extensions.cube_enlarge(center, chord, 3)
-           and (private.earth_point(v.latitude, v.longitude) operator(extensions.<->) center)
-               <= chord
-         order by private.earth_point(v.latitude, v.longitude) operator(extensions.<->) center
-         limit max_results;
+      -- The search runs as its owner: under the caller's row level security the
+      -- cube operators (not leakproof) stop being index conditions and a
+      -- sparse area walks every shop. It returns only what anyone may see.
+      return query select * from private.vendors_near(lat, lng, radius_km, max_results);
     end
     $function$;
 

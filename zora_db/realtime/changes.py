@@ -68,7 +68,14 @@ def as_text(value: Any) -> str | None:
         return value
     if isinstance(value, Decimal | int):
         return str(value)
-    return json.dumps(value)
+    return json.dumps(value, default=json_number)
+
+
+def json_number(value: Any) -> Any:
+    """Decimal values as JSON numbers (for ``json.dumps(default=…)``), as supabase-js gets them."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def from_wal2json(data: str) -> Change | None:

@@ -31,6 +31,11 @@ $$;
 
 grant anon, authenticated, service_role to authenticator;
 
+-- Supabase's per-role statement timeouts: one API request cannot hold a
+-- backend for longer (PostgREST applies the role's settings per request).
+alter role anon set statement_timeout = '3s';
+alter role authenticated set statement_timeout = '8s';
+
 create schema if not exists auth;
 create schema if not exists extensions;
 comment on schema auth is 'zora-db Supabase compatibility layer';

@@ -278,7 +278,7 @@ def review_without_a_delivered_order(conn: Conn, known: dict[str, Any]) -> None:
         BOB,
         "insert into public.reviews (order_id, user_id, vendor_id, rating) values (%s, %s, %s, 1)",
         [known["alice_delivered"], BOB.uid, known["camden"]],
-        sqlstate="ZA006",
+        sqlstate="42501",  # someone else's order: nothing about it is revealed
     )
     refused(
         conn,

@@ -289,7 +289,8 @@ INSERT: dict[str, tuple[Candidate, ...]] = {
         Candidate(
             "own",
             "insert into public.orders (user_id, vendor_id) values (%(uid)s, %(camden)s)",
-            _only(customer=ALLOWED, vendor=ALLOWED, admin=ALLOWED),
+            # A shop's owner cannot order from their own shop (ZA009).
+            _only(customer=ALLOWED, vendor="camden:refused shoreditch:allowed", admin=ALLOWED),
         ),
         Candidate(
             "for someone else",
@@ -300,7 +301,7 @@ INSERT: dict[str, tuple[Candidate, ...]] = {
             "to someone else's address",
             "insert into public.orders (user_id, vendor_id, address_id) "
             "values (%(uid)s, %(camden)s, %(other_address)s)",
-            _only(admin=ALLOWED),
+            _only(admin=ALLOWED, vendor="camden:refused shoreditch:denied"),
         ),
     ),
     "order_items": (
@@ -338,11 +339,12 @@ INSERT: dict[str, tuple[Candidate, ...]] = {
             "of alice's delivered order, as its author",
             "insert into public.reviews (order_id, user_id, vendor_id, rating) "
             "values (%(alice_delivered)s, %(uid)s, %(camden)s, 5)",
-            # only alice may; for anyone else the order is not theirs (ZA006)
+            # only alice may. Who may read the order is told it is not theirs
+            # (ZA006); anyone else learns nothing about it (42501, as RLS says).
             {
                 "anon": DENIED,
-                "customer": "alice:allowed bob:refused",
-                "vendor": REFUSED,
+                "customer": "alice:allowed bob:denied",
+                "vendor": "camden:refused shoreditch:denied",
                 "admin": REFUSED,
             },
             setup="delete from public.reviews where order_id = %(alice_delivered)s",
