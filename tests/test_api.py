@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +25,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import PROJECT_ROOT, query, skip_without_node
+from zora_db import migrations
 from zora_db.api import ApiKeys, PostgrestServer
 from zora_db.api.gateway import serve
 from zora_db.api.postgrest import NODE_DIR, install_node_packages
 from zora_db.api.tokens import new_secret
-from zora_db.seed import seed_id
+from zora_db.seed import seed, seed_id
 from zora_db.throwaway import Throwaway
 from zora_db.throwaway.local import free_port
 from zora_db.urls import parse
@@ -74,6 +77,7 @@ class Api:
         return {
             "url": self.url,
             "anonKey": self.keys.anon,
+            "secret": self.keys.secret,  # for the hostile suite's forged tokens
             "serviceKey": self.keys.service_role,
             "tokens": {who: self.keys.user(seed_id(key)) for who, key in PEOPLE.items()},
             "ids": seed_ids(self.db_url),
@@ -110,24 +114,29 @@ def seed_ids(db_url: str) -> dict[str, str]:
     return found
 
 
-@pytest.fixture
-def api(seeded_db_url: str, authenticator: str, node_modules: Path) -> Iterator[Api]:
-    """PostgREST on this test's database, behind a /rest/v1 gateway."""
+@contextmanager
+def serve_api(db_url: str, password: str) -> Iterator[Api]:
+    """PostgREST on ``db_url``'s database, behind a /rest/v1 gateway."""
     as_authenticator = (
-        parse(seeded_db_url)
-        .set(username="authenticator", password=authenticator)
+        parse(db_url).set(username="authenticator", password=password)
         .render_as_string(hide_password=False)
-    )
+    )  # fmt: skip
     keys = ApiKeys(new_secret())
     with PostgrestServer(as_authenticator, keys.secret) as postgrest:
         gateway = serve(free_port(), postgrest.url)
         thread = threading.Thread(target=gateway.serve_forever, daemon=True)
         thread.start()
         try:
-            yield Api(f"http://127.0.0.1:{gateway.server_address[1]}", keys, seeded_db_url)
+            yield Api(f"http://127.0.0.1:{gateway.server_address[1]}", keys, db_url)
         finally:
             gateway.shutdown()
             gateway.server_close()
+
+
+@pytest.fixture
+def api(seeded_db_url: str, authenticator: str, node_modules: Path) -> Iterator[Api]:
+    with serve_api(seeded_db_url, authenticator) as served:
+        yield served
 
 
 def run_suite(api: Api, suite: Path, shapes: Path) -> subprocess.CompletedProcess[str]:
@@ -216,3 +225,27 @@ def test_a_null_the_types_do_not_allow_fails_the_shape_check(api: Api, tmp_path:
     detail.write_text(json.dumps(rows))
     problems = check_shapes(shapes, "planted")
     assert "error TS" in problems and "null" in problems
+
+
+def test_the_hostile_suite_breaks_the_schema_before_0018(
+    compat_db_url: str, authenticator: str, node_modules: Path, tmp_path: Path
+) -> None:
+    """Each class of attack the hardening closed succeeds at 0017: the suite can fail."""
+    migrations.upgrade(compat_db_url, "0017")
+    seed(compat_db_url)
+    with serve_api(compat_db_url, authenticator) as api:
+        done = run_suite(api, PROJECT_ROOT / "tests" / "api" / "hostile.test.mjs", tmp_path)
+    assert done.returncode != 0
+    failed = set(re.findall(r"^\s*✖ (.+?) \(\d", done.stdout, re.MULTILINE))
+    assert {
+        "a vendor prices a product at NaN",
+        "a vendor sets its delivery fee to NaN",
+        "an order of 51 items",
+        "a 5 MiB name",
+        "21 addresses in one request",
+        "an item into another customer's delivered order (its status is not told)",
+        "a review of another customer's delivered order (its status is not told)",
+        "a shop orders from itself (to review itself)",
+        "an order keeps the address it was placed with",
+    } <= failed, done.stdout[-4000:]
+    assert "a token signed with another secret" not in failed  # what held holds
