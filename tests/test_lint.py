@@ -139,6 +139,19 @@ PLANTED = [
         "public.cart_items",
         id="filtered-delete-replica-identity",
     ),
+    pytest.param(
+        "alter table public.orders add column tip numeric check (tip >= 0); "
+        "grant insert (tip) on public.orders to authenticated",
+        "money_accepts_nan",
+        "public.orders.tip",
+        id="nan-money",
+    ),
+    pytest.param(
+        "alter table public.addresses drop constraint addresses_label_length",
+        "unbounded_text",
+        "public.addresses.label",
+        id="unbounded-text",
+    ),
 ]
 
 

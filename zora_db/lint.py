@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from zora_db.catalog import Catalog, Policy
+from zora_db.catalog import Catalog, Column, Policy, Relation
 from zora_db.contract import (
     APP_SUBSCRIPTIONS,
     EXPOSED_SCHEMAS,
@@ -208,6 +208,55 @@ def _rls_policy_always_true(cat: Catalog) -> Iterator[tuple[str, str]]:
                 yield f"{p.qualified_table} policy {p.name}", f"{p.command} {clause} (true)"
 
 
+def _client_writes(table: Relation, column: Column) -> bool:
+    """Whether an API client may write ``column`` (a table-wide or a column grant)."""
+    return any(
+        grantee in (*CLIENT_ROLES, "public") and privilege in ("insert", "update")
+        for grantee, privilege in (*table.privileges, *column.privileges)
+    )
+
+
+def _client_written_columns(cat: Catalog) -> Iterator[tuple[Relation, Column, list[str]]]:
+    """Columns API clients write in exposed tables, with the CHECKs of their table."""
+    checks: dict[str, list[str]] = defaultdict(list)
+    for k in cat.constraints:
+        if k.kind == "check":
+            checks[k.qualified_table].append(k.definition)
+    for table in cat.tables:
+        if _exposed(table.schema):
+            for column in table.columns:
+                if not column.generated and _client_writes(table, column):
+                    yield table, column, checks[table.qualified]
+
+
+def _money_accepts_nan(cat: Catalog) -> Iterator[tuple[str, str]]:
+    # numeric holds 'NaN', and NaN >= 0 is true: a CHECK must exclude it by name.
+    domains = {(d.schema, d.name): d for d in cat.domains}
+    for table, column, checks in _client_written_columns(cat):
+        ref = column.type_ref
+        domain = domains.get((ref.schema, ref.name))
+        base = domain.base_type_name if domain else ref.name
+        if base != "numeric":
+            continue
+        refusals = [*(domain.checks if domain else ()), *checks]
+        if not any("'NaN'" in c and (domain or column.name in c) for c in refusals):
+            yield f"{table.qualified}.{column.name}", "numeric written by API clients accepts NaN"
+
+
+def _unbounded_text(cat: Catalog) -> Iterator[tuple[str, str]]:
+    for table, column, checks in _client_written_columns(cat):
+        if column.type_ref.name not in ("text", "varchar", "_text") or column.max_length:
+            continue
+        bound = re.compile(
+            rf"\b(length|char_length|octet_length|cardinality)\((btrim\()?{re.escape(column.name)}\b"
+        )
+        if not any(bound.search(c) for c in checks):
+            yield (
+                f"{table.qualified}.{column.name}",
+                "text written by API clients has no length bound",
+            )
+
+
 def _realtime_table_not_published(cat: Catalog) -> Iterator[tuple[str, str]]:
     publication = cat.publication(REALTIME_PUBLICATION)
     published = set(publication.tables) if publication else set()
@@ -351,6 +400,22 @@ LINTS: tuple[Lint, ...] = (
         "A write policy for API clients is always true: it allows every row.",
         "restrict it, e.g. using (user_id = (select auth.uid()))",
         _rls_policy_always_true,
+    ),
+    Lint(
+        "money_accepts_nan",
+        Level.ERROR,
+        Category.SECURITY,
+        "A numeric column API clients write accepts NaN (its CHECK (x >= 0) is true for NaN).",
+        "exclude it: alter domain … add constraint … check (value <> 'NaN'), or a table CHECK",
+        _money_accepts_nan,
+    ),
+    Lint(
+        "unbounded_text",
+        Level.WARN,
+        Category.SECURITY,
+        "A text column API clients write has no length bound: one request can store megabytes.",
+        "alter table … add constraint … check (length(col) <= n) not valid; then validate it",
+        _unbounded_text,
     ),
     Lint(
         "realtime_table_not_published",
