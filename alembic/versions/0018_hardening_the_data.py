@@ -78,7 +78,6 @@ def upgrade() -> None:
     alter table public.products add constraint products_images_bounded check (cardinality(images) <= 20 and length(array_to_string(images, '')) <= 20 * 2048) not valid;
 """)
 
-
     op.execute("""
     alter table public.orders add column delivery_address jsonb;
     comment on column public.orders.delivery_address is
