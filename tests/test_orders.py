@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from decimal import Decimal
 from uuid import UUID
 
@@ -425,3 +427,118 @@ def test_concurrent_item_inserts_lose_no_money(seeded_db_url: str) -> None:
     )
     # 4.50 + 2.80 + 2 x 2.80: neither statement's recount missed the other's item.
     assert _order(seeded_db_url, order_id)["subtotal"] == Decimal("12.90")
+
+
+def _as_user(conn: psycopg.Connection, user: object) -> None:
+    conn.execute("set local role authenticated")
+    conn.execute(
+        "select set_config('request.jwt.claims', %s, true)",
+        [json.dumps({"sub": str(user), "role": "authenticated"})],
+    )
+
+
+def _wait_for_a_lock_wait(url: str) -> None:
+    deadline = time.monotonic() + 10
+    while not scalar(url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"):
+        assert time.monotonic() < deadline, "nobody waited for a lock"
+        time.sleep(0.01)
+
+
+def test_two_devices_editing_one_order_queue_instead_of_deadlocking(seeded_db_url: str) -> None:
+    """Device A changes one line, then another; device B updates every line in between."""
+    alice = seed_id("user:alice")
+    order = scalar(
+        seeded_db_url,
+        "select id from public.orders where user_id = %s and status = 'pending' limit 1",
+        [alice],
+    )
+    query(
+        seeded_db_url,
+        "insert into public.order_items (order_id, product_id, quantity) "
+        "select %s, id, 1 from public.products where vendor_id = "
+        "(select vendor_id from public.orders where id = %s) and is_active "
+        "and id not in (select product_id from public.order_items where order_id = %s)",
+        [order, order, order],
+    )
+    # Device B's statement meets the lines in this order; A takes the last one first.
+    lines = [r[0] for r in query(
+        seeded_db_url, "select id from public.order_items where order_id = %s order by ctid",
+        [order],
+    )]  # fmt: skip
+    assert len(lines) >= 2
+    device_a, device_b = psycopg.connect(seeded_db_url), psycopg.connect(seeded_db_url)
+    outcome: list[object] = []
+
+    def update_every_line() -> None:
+        try:
+            device_b.execute(
+                "update public.order_items set quantity = quantity + 1 where order_id = %s",
+                [order],
+            )
+            device_b.commit()
+            outcome.append("done")
+        except psycopg.Error as exc:
+            outcome.append(exc.sqlstate)
+
+    try:
+        _as_user(device_a, alice)
+        _as_user(device_b, alice)
+        device_a.execute("update public.order_items set quantity = 5 where id = %s", [lines[-1]])
+        racer = threading.Thread(target=update_every_line)
+        racer.start()
+        _wait_for_a_lock_wait(seeded_db_url)
+        # Before 0021, B held the first line and waited for the order: this deadlocked.
+        device_a.execute("update public.order_items set quantity = 7 where id = %s", [lines[0]])
+        device_a.commit()
+        racer.join(timeout=10)
+    finally:
+        device_a.close()
+        device_b.close()
+    assert outcome == ["done"]
+    quantities = dict(query(
+        seeded_db_url, "select id, quantity from public.order_items where order_id = %s", [order]
+    ))  # fmt: skip
+    assert quantities[lines[0]] == 8 and quantities[lines[-1]] == 6
+    assert scalar(
+        seeded_db_url,
+        "select subtotal = (select sum(line_total) from public.order_items where order_id = o.id) "
+        "from public.orders o where id = %s",
+        [order],
+    )
+
+
+def test_history_is_in_the_order_the_changes_were_made(seeded_db_url: str) -> None:
+    """A vendor session that began first but waited for the lock is stamped after."""
+    camden_owner = seed_id("user:camden-bakery")
+    order = scalar(
+        seeded_db_url,
+        "select id from public.orders where vendor_id = %s and status = 'pending' limit 1",
+        [seed_id("vendor:camden-bakery")],
+    )
+    early, late = psycopg.connect(seeded_db_url), psycopg.connect(seeded_db_url)
+    try:
+        _as_user(early, camden_owner)  # this transaction starts first
+        time.sleep(0.05)
+        _as_user(late, camden_owner)
+        late.execute("update public.orders set status = 'confirmed' where id = %s", [order])
+        racer = threading.Thread(
+            target=lambda: early.execute(
+                "update public.orders set status = 'preparing' where id = %s", [order]
+            )
+        )
+        racer.start()
+        _wait_for_a_lock_wait(seeded_db_url)
+        time.sleep(0.05)
+        late.commit()
+        racer.join(timeout=10)
+        early.commit()
+    finally:
+        early.close()
+        late.close()
+    timeline = query(
+        seeded_db_url,
+        "select to_status::text from public.order_status_history where order_id = %s "
+        "order by changed_at",
+        [order],
+    )
+    assert timeline == [("confirmed",), ("preparing",)]

@@ -7,8 +7,12 @@ AS $function$
     declare
       actor uuid := (select p.id from public.profiles p where p.id = (select auth.uid()));
     begin
-      insert into public.order_status_history (order_id, from_status, to_status, changed_by)
-      values (new.id, old.status, new.status, actor);
+      -- Stamped now, not at the transaction's start: a vendor's update that
+      -- waited for the order's lock lands after the change it waited for, and
+      -- its history row must say so.
+      insert into public.order_status_history (order_id, from_status, to_status, changed_by,
+                                               changed_at)
+      values (new.id, old.status, new.status, actor, pg_catalog.clock_timestamp());
       insert into public.notifications (user_id, type, title, description, action_url, data)
       values (
         new.user_id, 'order_status',
