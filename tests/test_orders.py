@@ -542,3 +542,39 @@ def test_history_is_in_the_order_the_changes_were_made(seeded_db_url: str) -> No
         [order],
     )
     assert timeline == [("confirmed",), ("preparing",)]
+
+
+def test_setting_the_status_an_order_already_has_records_nothing(seeded_db_url: str) -> None:
+    order = _place(seeded_db_url, CAMDEN, [(SOURDOUGH, 1)])
+    camden_owner = seed_id("user:camden-bakery")
+    with acting_as(seeded_db_url, camden_owner) as conn:
+        conn.execute("update public.orders set status = 'confirmed' where id = %s", [order])
+    with acting_as(seeded_db_url, camden_owner) as conn:
+        # The other portal session saw `pending`: it changes nothing and can tell.
+        lost = conn.execute(
+            "update public.orders set status = 'confirmed' where id = %s and status = 'pending' "
+            "returning id",
+            [order],
+        ).fetchall()
+        same = conn.execute(
+            "update public.orders set status = 'confirmed' where id = %s returning id", [order]
+        ).fetchall()
+    assert lost == [] and len(same) == 1
+    assert (
+        scalar(
+            seeded_db_url,
+            "select count(*) from public.order_status_history where order_id = %s",
+            [order],
+        )
+        == 1
+    )
+
+
+def test_a_quantity_change_on_a_line_gone_off_sale_is_refused(seeded_db_url: str) -> None:
+    order = _place(seeded_db_url, CAMDEN, [(BUN, 1)])
+    query(seeded_db_url, "update public.products set is_active = false where id = %s", [BUN])
+    with pytest.raises(psycopg.Error) as info, acting_as(seeded_db_url, ALICE) as conn:
+        conn.execute("update public.order_items set quantity = 2 where order_id = %s", [order])
+    assert info.value.sqlstate == "ZA002"
+    with acting_as(seeded_db_url, ALICE) as conn:  # removing the line is how the app resolves it
+        conn.execute("delete from public.order_items where order_id = %s", [order])

@@ -1,20 +1,23 @@
 """order flows under concurrency
 
 From sql/ (zora-db revision --autogenerate):
-* create sql/functions/private.lock_pending_orders.sql
 * replace sql/functions/private.record_order_status_change.sql
-* create sql/triggers/public.order_items.lock_pending_orders.sql
+* create sql/functions/private.serialize_item_changes.sql
+* create sql/triggers/public.order_items.serialize_item_changes.sql
 
 Revision ID: 0021
 Revises: 0020
 
-Found by running the apps' traffic at the database (16 sessions):
+Found by running the apps' traffic at the database (zora_db.stress):
 
 * One customer editing an order from two devices deadlocked: a multi-row
   `update order_items … where order_id = …` locks an item, then its trigger
   locks the order; a single-row update on another device had locked its item
-  and waited for the order. Before any statement on order items, the caller's
-  pending orders are now locked in id order, so the second device queues.
+  and waited for the order. Before any statement on order items, a
+  transaction-level advisory lock per customer is now taken, before any row:
+  the second device queues. (Locking the customer's pending orders first was
+  tried and left a rare deadlock: the statement trigger's snapshot is newer
+  than the statement's, so an order confirmed in between was missed.)
 * Status history was stamped with the transaction's start: a vendor whose
   update waited for the order's lock was stamped before the change it waited
   for, and timelines read in time order came out of order. History is stamped
@@ -32,31 +35,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.execute(r"""
-CREATE OR REPLACE FUNCTION private.lock_pending_orders()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-    begin
-      -- Before a statement changes order items: the caller's pending orders
-      -- (the only ones whose items they may change), locked in id order. Each
-      -- item's trigger locks its order too, but only after the item row is
-      -- locked; two devices of one customer, one updating several lines and
-      -- one a single line, then took the two locks in opposite orders and
-      -- deadlocked. Taken here first, the second device queues instead.
-      perform from public.orders o
-        where o.user_id = (select auth.uid()) and o.status = 'pending'
-        order by o.id
-        for no key update;
-      return null;
-    end
-    $function$;
-
-revoke all on function private.lock_pending_orders() from public, anon, authenticated, service_role;
-""")
-
     op.execute(r"""
 CREATE OR REPLACE FUNCTION private.record_order_status_change()
  RETURNS trigger
@@ -100,14 +78,44 @@ revoke all on function private.record_order_status_change() from public, anon, a
 """)
 
     op.execute(r"""
-drop trigger if exists lock_pending_orders on public.order_items;
-CREATE TRIGGER lock_pending_orders BEFORE INSERT OR DELETE OR UPDATE ON public.order_items FOR EACH STATEMENT EXECUTE FUNCTION private.lock_pending_orders();
+CREATE OR REPLACE FUNCTION private.serialize_item_changes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+    begin
+      -- Before any statement on order items: one customer's item changes go
+      -- one at a time (a transaction-level advisory lock per customer, taken
+      -- before any row). Each item's trigger locks its order, but only after
+      -- the item row is locked; two devices of one customer, one updating
+      -- several lines and one a single line, took the two locks in opposite
+      -- orders and deadlocked. Only a customer's own requests change items
+      -- (the policies allow nothing else but admins and the service role).
+      if (select auth.uid()) is not null then
+        perform pg_catalog.pg_advisory_xact_lock(
+          pg_catalog.hashtextextended('zora order items of ' || (select auth.uid())::text, 0));
+      end if;
+      return null;
+    end
+    $function$;
+
+revoke all on function private.serialize_item_changes() from public, anon, authenticated, service_role;
+""")
+
+    op.execute(r"""
+drop trigger if exists serialize_item_changes on public.order_items;
+CREATE TRIGGER serialize_item_changes BEFORE INSERT OR DELETE OR UPDATE ON public.order_items FOR EACH STATEMENT EXECUTE FUNCTION private.serialize_item_changes();
 """)
 
 
 def downgrade() -> None:
     op.execute(r"""
-drop trigger if exists lock_pending_orders on public.order_items;
+drop trigger if exists serialize_item_changes on public.order_items;
+""")
+
+    op.execute(r"""
+drop function private.serialize_item_changes();
 """)
 
     op.execute(r"""
@@ -146,8 +154,4 @@ AS $function$
     $function$;
 
 revoke all on function private.record_order_status_change() from public, anon, authenticated, service_role;
-""")
-
-    op.execute(r"""
-drop function private.lock_pending_orders();
 """)

@@ -1,0 +1,30 @@
+"""A short stress run in make test: the apps' traffic racing, then the invariants."""
+
+from __future__ import annotations
+
+import psycopg
+
+from zora_db import stress
+
+
+def test_a_short_stress_run_keeps_every_invariant(seeded_db_url: str) -> None:
+    report = stress.run(seeded_db_url, seconds=6)
+    summary = report.as_json()
+    assert summary["forbidden"] == {"40P01": 0, "40001": 0, "55P03": 0}, summary
+    assert set(summary["invariants"].values()) == {"holds"}, summary
+    assert report.requests > 1000 and summary["actions"]["status move"]["count"] > 100
+
+
+def test_the_invariants_catch_what_they_are_for(seeded_db_url: str) -> None:
+    with psycopg.connect(seeded_db_url, autocommit=True) as conn:
+        conn.execute("set session_replication_role = replica")  # no triggers: plant the damage
+        conn.execute("update public.orders set subtotal = subtotal + 1 where id = "
+                     "(select id from public.orders limit 1)")  # fmt: skip
+        conn.execute("delete from public.order_status_history where id = "
+                     "(select max(id) from public.order_status_history)")  # fmt: skip
+        conn.execute("update public.vendors set review_count = review_count + 1 where id = "
+                     "(select id from public.vendors limit 1)")  # fmt: skip
+    report = stress.run(seeded_db_url, seconds=0)
+    broken = {name for name, rows in report.invariants.items() if rows}
+    assert {n.split(":")[0] for n in broken} == {"money", "history", "notifications", "ratings"}
+    assert not report.passed
