@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from zora_db import migrations
+from zora_db.compat import bootstrap
+from zora_db.seed import seed
+from zora_db.throwaway import LocalCluster
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -23,6 +29,17 @@ def summary(samples: list[float]) -> dict[str, Any]:
         "max_s": round(max(samples), 4),
         "runs": len(samples),
     }
+
+
+@contextmanager
+def seeded_database() -> Iterator[str]:
+    """A throwaway cluster's database with the layer, at head, with the demo data."""
+    with LocalCluster() as cluster:
+        url = cluster.create_database()
+        bootstrap(url)
+        migrations.upgrade(url)
+        seed(url)
+        yield url
 
 
 def emit(name: str, figures: dict[str, Any]) -> None:

@@ -22,12 +22,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _common import emit
+from _common import emit, seeded_database
 
-from zora_db import migrations
-from zora_db.compat import bootstrap
-from zora_db.seed import generate_vendors, seed, seed_id
-from zora_db.throwaway import LocalCluster
+from zora_db.seed import generate_vendors, seed_id
 
 SHOPS = 100_000
 CALLS = 50
@@ -110,11 +107,7 @@ def create_order_at_the_limit(url: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    with LocalCluster() as cluster:
-        url = cluster.create_database()
-        bootstrap(url)
-        migrations.upgrade(url)
-        seed(url)
+    with seeded_database() as url:
         with psycopg.connect(url, autocommit=True) as conn:
             generate_vendors(conn, SHOPS)
             conn.execute("vacuum analyze public.vendors")

@@ -31,15 +31,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _common import emit
+from _common import emit, seeded_database
 
-from zora_db import migrations
 from zora_db.catalog import introspect
-from zora_db.compat import bootstrap
 from zora_db.realtime import ChangeStream, Deliverer, Subscription
 from zora_db.realtime.changes import from_wal2json
-from zora_db.seed import generate_vendors, seed, seed_id
-from zora_db.throwaway import LocalCluster
+from zora_db.seed import generate_customers, generate_vendors, seed_id
 
 SHOPS = 10_000
 CUSTOMERS = 10_000
@@ -102,11 +99,7 @@ end $$
 def _load(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         generate_vendors(conn, SHOPS, prefix="shop")
-        conn.execute(
-            "insert into auth.users (id, email) select gen_random_uuid(), "
-            "'customer-' || g || '@zora.test' from generate_series(1, %s) g",
-            [CUSTOMERS],
-        )
+        generate_customers(conn, CUSTOMERS)
         # Volume, not behaviour: the triggers are not what is measured.
         conn.execute("set session_replication_role = replica")
         conn.execute(
@@ -348,11 +341,7 @@ def latency(url: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    with LocalCluster() as cluster:
-        url = cluster.create_database()
-        bootstrap(url)
-        migrations.upgrade(url)
-        seed(url)
+    with seeded_database() as url:
         started = time.perf_counter()
         _load(url)
         load_s = time.perf_counter() - started

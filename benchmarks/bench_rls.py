@@ -28,7 +28,7 @@ from _common import emit
 
 from zora_db import migrations
 from zora_db.compat import bootstrap
-from zora_db.seed import generate_vendors
+from zora_db.seed import generate_customers, generate_vendors
 from zora_db.throwaway import LocalCluster
 
 ORDERS = 1_000_000
@@ -51,11 +51,7 @@ UNWRAPPED_POLICY = """
 def _load(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         generate_vendors(conn, SHOPS, prefix="shop")
-        conn.execute(
-            "insert into auth.users (id, email) select gen_random_uuid(), "
-            "'customer-' || g || '@zora.test' from generate_series(1, %s) g",
-            [CUSTOMERS],
-        )
+        generate_customers(conn, CUSTOMERS)
         # Volume, not behaviour: the order triggers are not what is measured.
         conn.execute("set session_replication_role = replica")
         conn.execute(

@@ -13,22 +13,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit
+from _common import emit, seeded_database
 
-from zora_db import migrations, stress
-from zora_db.compat import bootstrap
-from zora_db.seed import seed
-from zora_db.throwaway import LocalCluster
+from zora_db import stress
 
 SECONDS = float(os.environ.get("ZORA_STRESS_SECONDS", "60"))
 
 
 def main() -> int:
-    with LocalCluster() as cluster:
-        url = cluster.create_database()
-        bootstrap(url)
-        migrations.upgrade(url)
-        seed(url)
+    with seeded_database() as url:
         report = stress.run(url, SECONDS)
     emit("stress", report.as_json())
     return 0 if report.passed else 1

@@ -101,18 +101,21 @@ def one_waits_for_the_other(url: str, first: str, second: str, params: list[list
         holder.execute(first, params[0])  # type: ignore[arg-type]
         queued = threading.Thread(target=lambda: waiter.execute(second, params[1]))  # type: ignore[arg-type]
         queued.start()
-        deadline = time.monotonic() + 10
-        while not scalar(
-            url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
-        ):
-            assert time.monotonic() < deadline, "the second transaction never waited"
-            time.sleep(0.01)
+        wait_for_a_lock_wait(url)
         holder.commit()
         queued.join(timeout=10)
         waiter.commit()
     finally:
         holder.close()
         waiter.close()
+
+
+def wait_for_a_lock_wait(url: str) -> None:
+    """Return once some session of the server waits for a lock; fail after 10 s."""
+    deadline = time.monotonic() + 10
+    while not scalar(url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"):
+        assert time.monotonic() < deadline, "nobody waited for a lock"
+        time.sleep(0.01)
 
 
 def database_name(url: str) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from uuid import UUID
 
 import psycopg
 import pytest
 
-from tests.conftest import acting_as, query, scalar
+from tests.conftest import acting_as, query, scalar, wait_for_a_lock_wait
 from zora_db.seed import VENDORS, seed_id
 
 ADMIN = seed_id("user:admin")
@@ -267,12 +266,7 @@ def test_two_replays_racing_each_other_place_one_order(seeded_db_url: str) -> No
         placed.append(first.execute(*call).fetchone())
         racer = threading.Thread(target=lambda: placed.append(second.execute(*call).fetchone()))
         racer.start()
-        deadline = time.monotonic() + 10
-        while not query(
-            seeded_db_url, "select 1 from pg_stat_activity where wait_event_type = 'Lock'"
-        ):
-            assert time.monotonic() < deadline, "the replay never waited for the first call"
-            time.sleep(0.01)
+        wait_for_a_lock_wait(seeded_db_url)  # the replay waits for the first call
         first.commit()
         racer.join(timeout=10)
         second.commit()

@@ -11,7 +11,7 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from tests.conftest import acting_as, one_waits_for_the_other, query, scalar
+from tests.conftest import acting_as, one_waits_for_the_other, query, scalar, wait_for_a_lock_wait
 from zora_db.seed import seed_id
 
 ALICE = seed_id("user:alice")
@@ -437,13 +437,6 @@ def _as_user(conn: psycopg.Connection, user: object) -> None:
     )
 
 
-def _wait_for_a_lock_wait(url: str) -> None:
-    deadline = time.monotonic() + 10
-    while not scalar(url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"):
-        assert time.monotonic() < deadline, "nobody waited for a lock"
-        time.sleep(0.01)
-
-
 def test_two_devices_editing_one_order_queue_instead_of_deadlocking(seeded_db_url: str) -> None:
     """Device A changes one line, then another; device B updates every line in between."""
     alice = seed_id("user:alice")
@@ -486,7 +479,7 @@ def test_two_devices_editing_one_order_queue_instead_of_deadlocking(seeded_db_ur
         device_a.execute("update public.order_items set quantity = 5 where id = %s", [lines[-1]])
         racer = threading.Thread(target=update_every_line)
         racer.start()
-        _wait_for_a_lock_wait(seeded_db_url)
+        wait_for_a_lock_wait(seeded_db_url)
         # Before 0021, B held the first line and waited for the order: this deadlocked.
         device_a.execute("update public.order_items set quantity = 7 where id = %s", [lines[0]])
         device_a.commit()
@@ -527,7 +520,7 @@ def test_history_is_in_the_order_the_changes_were_made(seeded_db_url: str) -> No
             )
         )
         racer.start()
-        _wait_for_a_lock_wait(seeded_db_url)
+        wait_for_a_lock_wait(seeded_db_url)
         time.sleep(0.05)
         late.commit()
         racer.join(timeout=10)

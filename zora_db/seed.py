@@ -330,6 +330,15 @@ def _load(conn: psycopg.Connection) -> None:
 # --------------------------------------------------------------------------- volume
 
 
+def generate_customers(conn: psycopg.Connection, count: int) -> None:
+    """``count`` customers (auth users with their profiles), emails customer-N@zora.test."""
+    conn.execute(
+        "insert into auth.users (id, email) select gen_random_uuid(), "
+        "'customer-' || g || '@zora.test' from generate_series(1, %s) g",
+        [count],
+    )
+
+
 def generate_vendors(conn: psycopg.Connection, count: int, *, prefix: str = "bulk") -> None:
     """``count`` verified vendors (with owners) spread over Great Britain."""
     conn.execute(
