@@ -83,11 +83,18 @@ def acting_as(
     without row level security getting in the way). Committed on success.
     """
     with psycopg.connect(url) as conn:
-        if role:
-            conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-        claims = {"sub": str(user), "role": role or "authenticated"} if user else {}
-        conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        become(conn, user, role)
         yield conn
+
+
+def become(
+    conn: psycopg.Connection, user: object | None, role: str | None = "authenticated"
+) -> None:
+    """In ``conn``'s current transaction, be ``user`` as PostgREST makes a request."""
+    if role:
+        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+    claims = {"sub": str(user), "role": role or "authenticated"} if user else {}
+    conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
 
 
 def one_waits_for_the_other(url: str, first: str, second: str, params: list[list[object]]) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PROJECT_ROOT, query, skip_without_node
+from tests.typescript import tsc
 from zora_db import migrations
 from zora_db.api import ApiKeys, PostgrestServer
 from zora_db.api.gateway import serve
@@ -189,26 +190,7 @@ def check_shapes(shapes: Path, name: str) -> str:
         kind = f"Rpc<{json.dumps(spec['rpc'])}>" if "rpc" in spec else f"QueryData<typeof {name}>"
         value = path.read_text()
         lines.append(f"export const {path.stem.replace('.', '_')}: {kind} = {value}")
-    (work / "shapes.ts").write_text("\n".join(lines) + "\n")
-    (work / "tsconfig.json").write_text(
-        json.dumps(
-            {
-                "compilerOptions": {
-                    "strict": True,
-                    "noEmit": True,
-                    "skipLibCheck": True,
-                    "module": "nodenext",
-                    "moduleResolution": "nodenext",
-                    "types": [],
-                },
-                "files": ["shapes.ts"],
-            }
-        )
-    )
-    tsc = NODE_DIR / "node_modules" / ".bin" / "tsc"
-    done = subprocess.run(
-        [str(tsc), "-p", "tsconfig.json"], cwd=work, capture_output=True, text=True, check=False
-    )
+    done = tsc(work, "\n".join(lines) + "\n")
     return "" if done.returncode == 0 else done.stdout[-6000:]
 
 

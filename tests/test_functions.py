@@ -10,7 +10,7 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from tests.conftest import acting_as, query, scalar, wait_for_a_lock_wait
+from tests.conftest import acting_as, become, query, scalar, wait_for_a_lock_wait
 from zora_db.seed import VENDORS, seed_id
 
 ADMIN = seed_id("user:admin")
@@ -258,11 +258,7 @@ def test_two_replays_racing_each_other_place_one_order(seeded_db_url: str) -> No
     placed: list[object] = []
     try:
         for conn in (first, second):
-            conn.execute("set local role authenticated")
-            conn.execute(
-                "select set_config('request.jwt.claims', %s, true)",
-                [json.dumps({"sub": str(ALICE), "role": "authenticated"})],
-            )
+            become(conn, ALICE)
         placed.append(first.execute(*call).fetchone())
         racer = threading.Thread(target=lambda: placed.append(second.execute(*call).fetchone()))
         racer.start()

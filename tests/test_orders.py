@@ -11,7 +11,14 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from tests.conftest import acting_as, one_waits_for_the_other, query, scalar, wait_for_a_lock_wait
+from tests.conftest import (
+    acting_as,
+    become,
+    one_waits_for_the_other,
+    query,
+    scalar,
+    wait_for_a_lock_wait,
+)
 from zora_db.seed import seed_id
 
 ALICE = seed_id("user:alice")
@@ -429,14 +436,6 @@ def test_concurrent_item_inserts_lose_no_money(seeded_db_url: str) -> None:
     assert _order(seeded_db_url, order_id)["subtotal"] == Decimal("12.90")
 
 
-def _as_user(conn: psycopg.Connection, user: object) -> None:
-    conn.execute("set local role authenticated")
-    conn.execute(
-        "select set_config('request.jwt.claims', %s, true)",
-        [json.dumps({"sub": str(user), "role": "authenticated"})],
-    )
-
-
 def test_two_devices_editing_one_order_queue_instead_of_deadlocking(seeded_db_url: str) -> None:
     """Device A changes one line, then another; device B updates every line in between."""
     alice = seed_id("user:alice")
@@ -474,8 +473,8 @@ def test_two_devices_editing_one_order_queue_instead_of_deadlocking(seeded_db_ur
             outcome.append(exc.sqlstate)
 
     try:
-        _as_user(device_a, alice)
-        _as_user(device_b, alice)
+        become(device_a, alice)
+        become(device_b, alice)
         device_a.execute("update public.order_items set quantity = 5 where id = %s", [lines[-1]])
         racer = threading.Thread(target=update_every_line)
         racer.start()
@@ -510,9 +509,9 @@ def test_history_is_in_the_order_the_changes_were_made(seeded_db_url: str) -> No
     )
     early, late = psycopg.connect(seeded_db_url), psycopg.connect(seeded_db_url)
     try:
-        _as_user(early, camden_owner)  # this transaction starts first
+        become(early, camden_owner)  # this transaction starts first
         time.sleep(0.05)
-        _as_user(late, camden_owner)
+        become(late, camden_owner)
         late.execute("update public.orders set status = 'confirmed' where id = %s", [order])
         racer = threading.Thread(
             target=lambda: early.execute(

@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 
 from tests.cli import run_cli
 from tests.conftest import PROJECT_ROOT, query, skip_without_node
+from tests.typescript import tsc
 from zora_db.api.postgrest import install_node_packages
 from zora_db.catalog import QUERIES, introspect
 from zora_db.throwaway import Throwaway
@@ -321,18 +322,7 @@ def node_project() -> Path:
 
 def _tsc(project: Path, types: Path, source: str) -> subprocess.CompletedProcess[str]:
     shutil.copy(types, project / "database.types.ts")
-    (project / "use.ts").write_text(source)
-    (project / "tsconfig.json").write_text(
-        '{"compilerOptions": {"strict": true, "noEmit": true, "target": "es2022", '
-        '"module": "nodenext", "moduleResolution": "nodenext", "skipLibCheck": true}, '
-        '"files": ["use.ts"]}\n'
-    )
-    return subprocess.run(
-        [str(project / "node_modules" / ".bin" / "tsc"), "-p", "."],
-        cwd=project,
-        capture_output=True,
-        text=True,
-    )
+    return tsc(project, source)
 
 
 def test_typescript_compiles_with_supabase_js(

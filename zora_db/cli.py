@@ -755,7 +755,6 @@ def listen_command(
     Example: zora-db listen --as 650e7994-86cc-5a56-bbfc-26260d184024 --table orders
     --filter user_id=eq.650e7994-86cc-5a56-bbfc-26260d184024
     """
-    from zora_db.realtime import Subscription
     from zora_db.realtime.listen import claims_for, listen
 
     claims = claims_for(who)
@@ -765,13 +764,8 @@ def listen_command(
         )
     if decoder not in ("auto", "wal2json", "pgoutput"):
         raise ConfigError(f"unknown decoder {decoder!r}", hint="use auto, wal2json or pgoutput")
-    url = _url(database_url)
-    if table:
-        subscriptions = [Subscription(table, claims, event, filter_ or "")]
-    else:
-        subscriptions = [Subscription(t, claims, event) for t in _published_tables(url)]
 
-    def ready(stream: Any, unpublished: list[str]) -> None:
+    def ready(stream: Any, subscriptions: list[Any], unpublished: list[str]) -> None:
         for name in unpublished:
             err.print(
                 f"[yellow]warning:[/] {name} is not in supabase_realtime: nothing will arrive"
@@ -780,16 +774,12 @@ def listen_command(
         _say(f"listening ({stream.plugin}) to {what}; Ctrl-C to stop")
 
     try:
-        listen(url, subscriptions, _render_delivery, on_ready=ready, plugin=decoder)
+        listen(
+            _url(database_url), claims, _render_delivery,
+            table=table, filter_=filter_ or "", event=event, on_ready=ready, plugin=decoder,
+        )  # fmt: skip
     except KeyboardInterrupt:
         _say("stopped; the temporary replication slot is gone")
-
-
-def _published_tables(url: str) -> list[str]:
-    from zora_db.contract import REALTIME_PUBLICATION
-
-    publication = introspect(url).publication(REALTIME_PUBLICATION)
-    return list(publication.tables) if publication else []
 
 
 def _render_delivery(delivery: Any) -> None:

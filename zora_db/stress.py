@@ -32,6 +32,7 @@ from typing import Any
 import psycopg
 
 from zora_db.seed import VENDORS, seed_id
+from zora_db.verify.actors import Actor, acting_as
 
 FORBIDDEN = ("40P01", "40001", "55P03")
 NEXT_STATUS = {
@@ -143,8 +144,9 @@ class _Session:
 
     def __init__(self, url: str, person: str, report: StressReport, lock: threading.Lock) -> None:
         self.conn = psycopg.connect(url)
-        self.uid = seed_id(f"user:{person}")
-        self.person = person
+        kind = "customer" if person in CUSTOMERS else "admin" if person == "admin" else "vendor"
+        self.actor = Actor(person, kind, seed_id(f"user:{person}"))
+        self.uid = self.actor.uid
         self.report = report
         self.lock = lock
         self.random = random.Random(hash(person) ^ threading.get_ident())  # noqa: S311 - a traffic mix
@@ -153,12 +155,7 @@ class _Session:
         started = time.perf_counter()
         result, error = None, None
         try:
-            with self.conn.transaction():
-                self.conn.execute("set local role authenticated")
-                self.conn.execute(
-                    "select set_config('request.jwt.claims', %s, true)",
-                    [json.dumps({"sub": str(self.uid), "role": "authenticated"})],
-                )
+            with self.conn.transaction(), acting_as(self.conn, self.actor):
                 result = work(self.conn)
         except psycopg.Error as exc:
             error = exc.sqlstate or "?"

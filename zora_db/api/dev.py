@@ -16,14 +16,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg import sql
 
-from zora_db.api.postgrest import PostgrestServer
+from zora_db.api.postgrest import PostgrestServer, answers
 from zora_db.api.tokens import ApiKeys, new_secret
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
@@ -133,10 +131,4 @@ class DevApi:
         return stopped
 
     def _answers(self) -> bool:
-        if not self._state_path.is_file():
-            return False
-        try:
-            with urllib.request.urlopen(self.url + "/rest/v1/", timeout=1) as answer:  # noqa: S310
-                return bool(answer.status == 200)
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return False
+        return self._state_path.is_file() and answers(self.url + "/rest/v1/")

@@ -82,6 +82,15 @@ def find_postgrest(*, install: bool = False) -> Path:
     return bundled
 
 
+def answers(url: str) -> bool:
+    """Whether an HTTP server at ``url`` answers 200 (PostgREST's root, the gateway's /rest/v1/)."""
+    try:
+        with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - our own local URL
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 class PostgrestServer:
     """One PostgREST process serving ``db_url`` (a URL that logs in as authenticator)."""
 
@@ -134,12 +143,8 @@ class PostgrestServer:
                     f"PostgREST exited at start: {out.decode(errors='replace').strip()[-300:]}",
                     hint="check that the database is migrated and authenticator may log in",
                 )
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=1) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            if answers(self.url + "/"):
+                return
             time.sleep(0.02)
         self.stop()
         raise BackendUnavailable(

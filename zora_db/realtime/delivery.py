@@ -131,17 +131,10 @@ class Deliverer:
     ) -> None:
         self.conn = conn
         self.max_record_bytes = max_record_bytes
-        self._tables: dict[str, _Table] = {}
-        for relation in catalog.tables:
-            key = next(
-                (
-                    k.columns
-                    for k in catalog.constraints
-                    if k.kind == "primary key" and k.qualified_table == relation.qualified
-                ),
-                (),
-            )
-            self._tables[relation.qualified] = _Table(relation, key)
+        keys = {
+            k.qualified_table: k.columns for k in catalog.constraints if k.kind == "primary key"
+        }
+        self._tables = {r.qualified: _Table(r, keys.get(r.qualified, ())) for r in catalog.tables}
         self._selectable: dict[tuple[str, str], dict[str, bool]] = {}
 
     def decide(self, change: Change, subscriptions: Iterable[Subscription]) -> list[Delivery]:

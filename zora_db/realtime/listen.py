@@ -39,23 +39,37 @@ def claims_for(who: str) -> dict[str, Any]:
 
 def listen(
     url: str,
-    subscriptions: list[Subscription],
+    claims: dict[str, Any],
     on_delivery: Callable[[Delivery], None],
     *,
-    on_ready: Callable[[ChangeStream, list[str]], None] = lambda _s, _u: None,
+    table: str | None = None,
+    filter_: str = "",
+    event: str = "*",
+    on_ready: Callable[[ChangeStream, list[Subscription], list[str]], None] = (
+        lambda _s, _subs, _u: None
+    ),
     stop: Callable[[], bool] = lambda: False,
     plugin: str = "auto",
 ) -> None:
-    """Deliver what ``subscriptions`` receive until ``stop()`` or an interrupt."""
+    """Deliver what a subscriber with ``claims`` receives until ``stop()`` or an interrupt.
+
+    One subscription to ``table`` (with ``filter_``), or without a table one
+    per table of the realtime publication, as a schema-wide subscription does.
+    """
     # The slot first: it is what needs the most privileges, and says so in one line.
     with ChangeStream(url, plugin=plugin) as stream, connect(url) as conn:
         catalog = introspect_connection(conn)
+        publication = catalog.publication(REALTIME_PUBLICATION)
+        published = publication.tables if publication else ()
+        subscriptions = (
+            [Subscription(table, claims, event, filter_)]
+            if table
+            else [Subscription(t, claims, event) for t in published]
+        )
         deliverer = Deliverer(conn, catalog)
         for subscription in subscriptions:
             deliverer.validate(subscription)
-        publication = catalog.publication(REALTIME_PUBLICATION)
-        published = set(publication.tables) if publication else set()
-        on_ready(stream, sorted({s.table for s in subscriptions} - published))
+        on_ready(stream, subscriptions, sorted({s.table for s in subscriptions} - set(published)))
         while not stop():
             changes = stream.read()
             for change in changes:

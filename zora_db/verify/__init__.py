@@ -89,7 +89,7 @@ def verify(url: str, progress: Progress = _quiet) -> Report:
             "access matrix": lambda: _matrix(conn, known),
             "attacks": lambda: _checks("attacks", conn, ATTACKS, known),
             "triggers": lambda: _checks("triggers", conn, TRIGGER_CHECKS, known),
-            "realtime": lambda: _realtime(url, catalog, report),
+            "realtime": lambda: _realtime(url, conn, catalog, report),
         }
         for name in GROUPS:
             # No transaction may stay open across groups: creating the realtime
@@ -155,7 +155,9 @@ def _checks(
             yield Outcome(group, check.name, True)
 
 
-def _realtime(url: str, catalog: Catalog, report: Report) -> Iterator[Outcome]:
+def _realtime(
+    url: str, conn: psycopg.Connection[Any], catalog: Catalog, report: Report
+) -> Iterator[Outcome]:
     try:
         result = check_realtime(url, catalog)
     except ZoraDbError as exc:
@@ -171,9 +173,8 @@ def _realtime(url: str, catalog: Catalog, report: Report) -> Iterator[Outcome]:
         )
     for name, passed, detail in outcomes(result):
         yield Outcome("realtime", name, passed, detail)
-    with psycopg.connect(url) as conn:
-        for name, passed, detail in check_channels(conn):
-            yield Outcome("realtime", name, passed, detail)
+    for name, passed, detail in check_channels(conn):
+        yield Outcome("realtime", name, passed, detail)
 
 
 __all__ = ["GROUPS", "Outcome", "Report", "verify"]

@@ -27,6 +27,11 @@ class Actor:
         return "anon" if self.uid is None else "authenticated"
 
     @property
+    def claims(self) -> dict[str, Any]:
+        """The JWT claims PostgREST would set for this person."""
+        return {"sub": str(self.uid), "role": self.role} if self.uid else {"role": "anon"}
+
+    @property
     def params(self) -> dict[str, Any]:
         """Placeholders the matrix's SQL uses: who I am, and someone I am not."""
         other = BOB if self.key == "alice" else ALICE
@@ -55,8 +60,7 @@ ACTORS = (ANON, ALICE, BOB, CAMDEN, SHOREDITCH, ADMIN)
 @contextmanager
 def acting_as(conn: psycopg.Connection[Any], actor: Actor) -> Iterator[None]:
     """Within the current transaction: become ``actor`` (role and JWT claims), then back."""
-    claims = {"sub": str(actor.uid), "role": actor.role} if actor.uid else {"role": "anon"}
-    conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+    conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(actor.claims)])
     conn.execute(sql.SQL("set local role {}").format(sql.Identifier(actor.role)))
     try:
         yield
