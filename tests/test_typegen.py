@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import random
 import shutil
+import string
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,11 +23,13 @@ from psycopg.types.json import Jsonb
 
 from tests.cli import run_cli
 from tests.conftest import PROJECT_ROOT, query, skip_without_node
+from tests.typegen.compare import unexplained
 from tests.typescript import tsc
 from zora_db.api.postgrest import install_node_packages
 from zora_db.catalog import QUERIES, introspect
 from zora_db.throwaway import Throwaway
-from zora_db.typegen import LANGUAGES, generate
+from zora_db.typegen import LANGUAGES, generate, reference
+from zora_db.typegen.collation import english_key
 
 HERE = Path(__file__).parent / "typegen"
 GOLDEN = {"pydantic": "golden_models.py", "typeddict": "golden_rows.py", "typescript": "golden.ts"}
@@ -148,7 +153,12 @@ def zora_types(tmp_path_factory: pytest.TempPathFactory, server: Throwaway) -> d
 
 
 def _tables(url: str) -> list[str]:
-    return [t for (t,) in query(url, "select tablename from pg_tables where schemaname = 'public'")]
+    """The app's tables (not Alembic's)."""
+    return [
+        t
+        for (t,) in query(url, "select tablename from pg_tables where schemaname = 'public'")
+        if t != "alembic_version"
+    ]
 
 
 def test_every_row_model_validates_real_rows(
@@ -178,8 +188,9 @@ def test_every_insert_model_inserts(zora_types: dict[str, Path], seeded_db_url: 
             name = sql.Identifier(table)
             row = conn.execute(sql.SQL("select * from {} limit 1").format(name)).fetchone()
             assert row is not None
-            data = models.__dict__[f"{_pascal(table)}Insert"].model_validate(row)
-            values = data.model_dump(by_alias=True, exclude_unset=True)
+            insert = models.__dict__[f"{_pascal(table)}Insert"]
+            data = insert.model_validate({k: v for k, v in row.items() if k in insert.model_fields})
+            values = data.model_dump()  # what was set, by column name: no options needed
             assert set(values) <= set(row)
             json_columns = _json_columns(conn, table)
             ctid = conn.execute(sql.SQL("select ctid from {} limit 1").format(name)).fetchone()
@@ -209,44 +220,195 @@ def _pascal(name: str) -> str:
     return "".join(w.capitalize() for w in name.split("_"))
 
 
-def test_generated_python_passes_mypy_strict(zora_types: dict[str, Path], tmp_path: Path) -> None:
-    use = tmp_path / "use_types.py"
-    shutil.copy(zora_types["pydantic"], tmp_path / "zora_models.py")
-    shutil.copy(zora_types["typeddict"], tmp_path / "zora_rows.py")
-    shutil.copy(HERE / GOLDEN["pydantic"], tmp_path / "golden_models.py")
-    shutil.copy(HERE / GOLDEN["typeddict"], tmp_path / "golden_rows.py")
-    use.write_text(
+MYPY = [sys.executable, "-m", "mypy", "--strict", "--no-incremental"]
+TYPED_MISTAKES = {  # the mistake, and the error mypy must name
+    "a row read as the wrong type": (
+        "def total(row: OrdersRow) -> str:\n    return row['total']\n",
+        "return-value",
+    ),
+    "a misspelt insert key": (
+        "item: CartItemsInsert = {'product_id': U, 'user_id': U, 'vendor_id': U, 'quantiy': 1}\n",
+        "typeddict-unknown-key",
+    ),
+    "null for a NOT NULL column with a default": (
+        "item: CartItemsInsert = "
+        "{'product_id': U, 'user_id': U, 'vendor_id': U, 'quantity': None}\n",
+        "typeddict-item",
+    ),
+    "a generated column in an insert": (
+        "order: OrdersInsert = {'user_id': U, 'vendor_id': U, 'total': 1}\n",
+        "typeddict-unknown-key",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def typed_app(zora_types: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An app directory with the committed package layout: ``import zora_types.models``."""
+    app = tmp_path_factory.mktemp("app")
+    (app / "zora_types").mkdir()
+    shutil.copy(PROJECT_ROOT / "zora_types" / "__init__.py", app / "zora_types")
+    shutil.copy(zora_types["pydantic"], app / "zora_types" / "models.py")
+    shutil.copy(zora_types["typeddict"], app / "zora_types" / "rows.py")
+    return app
+
+
+def test_generated_python_passes_mypy_strict(typed_app: Path) -> None:
+    shutil.copy(HERE / GOLDEN["pydantic"], typed_app / "golden_models.py")
+    shutil.copy(HERE / GOLDEN["typeddict"], typed_app / "golden_rows.py")
+    (typed_app / "use_types.py").write_text(
+        "import types  # the standard library's, not shadowed by the generated package\n"
         "from decimal import Decimal\n"
         "from uuid import uuid4\n"
-        "from zora_models import OrdersInsert, OrderStatus\n"
-        "from zora_rows import OrdersRow\n\n"
+        "from zora_types.models import OrdersInsert, OrderStatus\n"
+        "from zora_types.rows import CartItemsInsert, OrdersRow\n\n"
         "order = OrdersInsert(user_id=uuid4(), vendor_id=uuid4())\n"
-        "status: OrderStatus = OrderStatus.PENDING\n\n"
+        "status: OrderStatus = OrderStatus.PENDING\n"
+        "item: CartItemsInsert = {\n"
+        "    'product_id': uuid4(), 'user_id': uuid4(), 'vendor_id': uuid4()}\n"
+        "assert isinstance(types.SimpleNamespace(), object)\n\n"
         "def total(row: OrdersRow) -> Decimal | None:\n"
         "    return row['total']\n"
     )
-    bad = tmp_path / "bad_use.py"
+    targets = ["zora_types", "use_types.py", "golden_models.py", "golden_rows.py"]
+    ok = subprocess.run([*MYPY, *targets], cwd=typed_app, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+@pytest.mark.parametrize("mistake", sorted(TYPED_MISTAKES))
+def test_typeddicts_refuse_at_type_check(typed_app: Path, mistake: str) -> None:
+    source, error = TYPED_MISTAKES[mistake]
+    bad = typed_app / "bad_use.py"
     bad.write_text(
-        "from zora_rows import OrdersRow\n\ndef total(row: OrdersRow) -> str:\n"
-        "    return row['total']\n"
+        "from uuid import uuid4\n"
+        "from zora_types.rows import CartItemsInsert, OrdersInsert, OrdersRow\n\n"
+        "U = uuid4()\n" + source
     )
-    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental"]
-    ok = subprocess.run(
+    failing = subprocess.run([*MYPY, "bad_use.py"], cwd=typed_app, capture_output=True, text=True)
+    errors = [line for line in failing.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and f"[{error}]" in errors[0], failing.stdout
+
+
+def test_the_models_import_by_their_documented_name(typed_app: Path) -> None:
+    """A Python app puts the package on its path and imports it; `types` stays the stdlib's."""
+    done = subprocess.run(
         [
-            *mypy,
-            "zora_models.py",
-            "zora_rows.py",
-            "use_types.py",
-            "golden_models.py",
-            "golden_rows.py",
+            sys.executable,
+            "-c",
+            "import types, zora_types.models as m, zora_types.rows as r; "
+            "assert types.SimpleNamespace and m.OrdersInsert and r.OrdersRow",
         ],
-        cwd=tmp_path,
+        cwd=typed_app,
         capture_output=True,
         text=True,
     )
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    failing = subprocess.run([*mypy, "bad_use.py"], cwd=tmp_path, capture_output=True, text=True)
-    assert failing.returncode == 1 and "Incompatible return value type" in failing.stdout
+    assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+@pytest.fixture(scope="module")
+def zora_models(zora_types: dict[str, Path]) -> ModuleType:
+    return _load(zora_types["pydantic"], "zora_models_refusals")
+
+
+MODEL_MISTAKES = {
+    "a misspelt field": ("CartItemsInsert", {"quantiy": 5}, "extra_forbidden"),
+    "a generated column on insert": ("OrdersInsert", {"total": 10}, "extra_forbidden"),
+    "a generated column on update": ("OrdersUpdate", {"total": 10}, "extra_forbidden"),
+    "null for a NOT NULL column with a default": (
+        "CartItemsInsert",
+        {"quantity": None},
+        "int_type",
+    ),
+    "null for a NOT NULL column on update": ("OrdersUpdate", {"status": None}, "enum"),
+    "null for a NOT NULL json column": ("NotificationsInsert", {"data": None}, "data"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MODEL_MISTAKES))
+def test_models_refuse_what_the_database_refuses(
+    zora_models: ModuleType, db_url: str, mistake: str
+) -> None:
+    name, planted, error = MODEL_MISTAKES[mistake]
+    model = getattr(zora_models, name)
+    table = _snake(name.removesuffix("Insert").removesuffix("Update"))
+    base = _minimal(zora_models, db_url, table) if name.endswith("Insert") else {}
+    assert model.model_validate(base), "the minimal values alone must validate"
+    with pytest.raises(ValueError, match=error):
+        model.model_validate({**base, **planted})
+    if name.endswith("Insert"):  # and the database says no to the same values
+        with pytest.raises(psycopg.Error):
+            _insert(db_url, table, {**base, **planted})
+
+
+def test_absent_is_not_null_and_a_dump_sends_only_what_was_set(
+    zora_models: ModuleType, db_url: str
+) -> None:
+    base = _minimal(zora_models, db_url, "cart_items")
+    item = zora_models.CartItemsInsert.model_validate(base)
+    assert item.model_dump() == base  # quantity absent: the database's default applies
+    assert _insert(db_url, "cart_items", item.model_dump())["quantity"] == 1
+    with_quantity = zora_models.CartItemsInsert.model_validate({**base, "quantity": 3})
+    assert with_quantity.model_dump() == {**base, "quantity": 3}
+    nothing = zora_models.OrdersUpdate()
+    assert nothing.model_dump() == {} and nothing.model_dump_json() == "{}"
+    cleared = zora_models.OrdersUpdate(notes=None)  # a nullable column may be set to null
+    assert cleared.model_dump() == {"notes": None}
+
+
+def test_rows_read_columns_they_do_not_know(zora_models: ModuleType) -> None:
+    """A row from a newer schema still validates; writing models are the strict ones."""
+    row = zora_models.SystemConfigRow.model_validate(
+        {"key": "k", "value": {}, "description": None, "created_at": "2026-01-01T00:00:00Z",
+         "updated_at": "2026-01-01T00:00:00Z", "updated_by": None, "added_later": 1}
+    )  # fmt: skip
+    assert row.key == "k" and not hasattr(row, "added_later")
+
+
+def _snake(pascal: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in pascal).lstrip("_")
+
+
+def _minimal(models: ModuleType, url: str, table: str) -> dict[str, Any]:
+    """Values for the required fields only, in a database at head without demo data."""
+    customer, owner = (
+        query(url, "insert into auth.users (id, email) values (gen_random_uuid(), %s) "
+              "returning id", [f"{who}@example.com"])[0][0]
+        for who in ("customer", "owner")
+    )  # fmt: skip
+    for user in (customer, owner):  # a trigger may have made the profile already
+        query(url, "insert into public.profiles (id) values (%s) on conflict do nothing", [user])
+    vendor = query(
+        url,
+        "insert into public.vendors (user_id, shop_name) values (%s, 'S') returning id",
+        [owner],
+    )[0][0]
+    if table == "cart_items":
+        product = query(
+            url,
+            "insert into public.products (vendor_id, name, price) values (%s, 'P', 1) returning id",
+            [vendor],
+        )[0][0]
+        return {"user_id": customer, "vendor_id": vendor, "product_id": product}
+    if table == "notifications":
+        return {"user_id": customer, "title": "t", "type": "system"}
+    return {"user_id": customer, "vendor_id": vendor}
+
+
+def _insert(url: str, table: str, values: dict[str, Any]) -> dict[str, Any]:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        row = conn.execute(
+            sql.SQL("insert into {} ({}) values ({}) returning *").format(
+                sql.Identifier("public", table),
+                sql.SQL(", ").join(map(sql.Identifier, values)),
+                sql.SQL(", ").join(sql.Placeholder() * len(values)),
+            ),
+            [Jsonb(v) if isinstance(v, dict) else v for v in values.values()],
+        ).fetchone()
+        assert row is not None
+        return row
 
 
 # --------------------------------------------------------------------------- TypeScript
@@ -350,7 +512,7 @@ def test_the_golden_typescript_compiles(node_project: Path) -> None:
 def test_committed_types_are_up_to_date(
     server: Throwaway, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """What `make test` guards: types/ matches the migrations at head."""
+    """What `make test` guards: types/ and zora_types/ match the migrations at head."""
     from tests.conftest import HEAD_TEMPLATE
 
     outcome = run_cli(
@@ -360,9 +522,11 @@ def test_committed_types_are_up_to_date(
         "gen-types",
         "--check",
         "--out",
-        str(PROJECT_ROOT / "types"),
+        str(PROJECT_ROOT),
     )
-    assert outcome.code == 0, f"types/ is stale: run `zora-db gen-types`\n{outcome.out}"
+    assert outcome.code == 0, (
+        f"types/ or zora_types/ is stale: run `zora-db gen-types`\n{outcome.out}"
+    )
 
 
 def test_check_prints_a_diff_and_writes_nothing(
@@ -384,10 +548,10 @@ def test_writes_then_reports_unchanged(
 ) -> None:
     first = run_cli(capsys, "-d", db_url, "gen-types", "-o", str(tmp_path))
     assert first.code == 0, first.err
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "database.types.ts",
-        "zora_models.py",
-        "zora_rows.py",
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.*")) == [
+        "types/database.types.ts",
+        "zora_types/models.py",
+        "zora_types/rows.py",
     ]
     again = run_cli(capsys, "-d", db_url, "gen-types", "-o", str(tmp_path))
     assert again.err.count("unchanged") == 3
@@ -426,6 +590,84 @@ def test_gen_types_without_a_url_uses_a_throwaway(
 ) -> None:
     for name in ("ZORA_DATABASE_URL", "DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    outcome = run_cli(capsys, "gen-types", "--check", "--out", str(PROJECT_ROOT / "types"))
+    outcome = run_cli(capsys, "gen-types", "--check", "--out", str(PROJECT_ROOT))
     assert outcome.code == 0, outcome.out + outcome.err
     assert "temporary database on a throwaway server" in outcome.err
+
+
+# --------------------------------------------------------------------------- against Supabase's own
+
+
+@pytest.fixture(scope="session")
+def postgres_meta() -> Path:
+    """Supabase's generator (postgres-meta, pinned) in .zora/postgres-meta."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        skip_without_node("node and npm are not installed: postgres-meta needs them")
+    return reference.server_script()
+
+
+def test_typescript_is_supabases_on_the_fixture(postgres_meta: Path, fixed_schema_url: str) -> None:
+    ours = generate(introspect(fixed_schema_url, ("public",)), "typescript")
+    assert unexplained(reference.generate(fixed_schema_url), ours) == []
+
+
+def test_typescript_is_supabases_on_the_zora_schema(postgres_meta: Path, db_url: str) -> None:
+    ours = generate(introspect(db_url, ("public",)), "typescript")
+    assert unexplained(reference.generate(db_url), ours) == []
+
+
+PLANTED = {  # a mistake in our output, and a line it changes
+    "a NOT NULL json column typed nullable": (
+        "          settings: NonNullable<Json>\n",
+        "          settings: Json\n",
+    ),
+    "SetofOptions missing": ("          isSetofReturn: true\n", ""),
+    "a relationship through a view missing": (
+        '            referencedRelation: "cheap_things"\n',
+        "",
+    ),
+    "a table column made nullable": (
+        "          owner_id: number\n",
+        "          owner_id: number | null\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(PLANTED))
+def test_the_comparison_catches_a_planted_difference(
+    postgres_meta: Path, fixed_schema_url: str, mistake: str
+) -> None:
+    ours = generate(introspect(fixed_schema_url, ("public",)), "typescript")
+    line, planted = PLANTED[mistake]
+    assert line in ours
+    found = unexplained(reference.generate(fixed_schema_url), ours.replace(line, planted, 1))
+    assert found and (planted.strip() or line.strip()) in "".join(found)
+
+
+def test_members_are_in_english_collation_order(node_project: Path) -> None:
+    """Our sort key against Node's Intl.Collator("en"), on names where code points disagree."""
+    alphabet = string.ascii_letters + string.digits + " _-$.'\"()[]{}@*/\\&#%`^+<=>|~,;:!?"
+    rng = random.Random(7)  # noqa: S311 - test data, not secrets
+    names = ["user_id", "userid", "User_id", "a-b", "a_b", "ab", "Weird Name", "x", "éa", "eb"]
+    names += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(300)]
+    node = subprocess.run(
+        ["node", "-e", "const n = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+         "const c = new Intl.Collator('en'); console.log(JSON.stringify(n.sort(c.compare)))"],
+        input=json.dumps(names), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert sorted(names, key=english_key) == json.loads(node.stdout)
+    assert sorted(names) != json.loads(node.stdout)  # code points would not do
+
+
+def test_postgrest_version_option(
+    fixed_schema_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "db.ts"
+    base = ["-d", fixed_schema_url, "gen-types", "-l", "typescript", "-o", str(out)]
+    assert run_cli(capsys, *base, "--postgrest-version", "13").code == 0
+    text = out.read_text()
+    assert 'PostgrestVersion: "13"' in text and "--postgrest-version 13`" in text
+    assert run_cli(capsys, *base, "--postgrest-version", "none").code == 0
+    assert "__InternalSupabase" not in out.read_text().split("type DatabaseWithoutInternals")[0]
+    wrong = run_cli(capsys, *base, "--postgrest-version", "latest")
+    assert wrong.code == 3 and "is not a version" in wrong.err and "Traceback" not in wrong.err

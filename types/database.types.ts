@@ -9,59 +9,64 @@ export type Json =
   | Json[]
 
 export type Database = {
+  // Allows to automatically instantiate createClient with right options
+  // instead of createClient<Database, { PostgrestVersion: 'XX' }>(URL, KEY)
+  __InternalSupabase: {
+    PostgrestVersion: "12.0.2"
+  }
   public: {
     Tables: {
       addresses: {
         Row: {
+          city: string
+          country: string
+          created_at: string
           id: string
-          user_id: string
+          is_default: boolean
           label: string | null
-          recipient_name: string | null
-          phone: string | null
+          latitude: number | null
           line1: string
           line2: string | null
-          city: string
-          postcode: string
-          country: string
-          latitude: number | null
           longitude: number | null
-          is_default: boolean
-          created_at: string
+          phone: string | null
+          postcode: string
+          recipient_name: string | null
           updated_at: string
+          user_id: string
         }
         Insert: {
+          city: string
+          country?: string
+          created_at?: string
           id?: string
-          user_id: string
+          is_default?: boolean
           label?: string | null
-          recipient_name?: string | null
-          phone?: string | null
+          latitude?: number | null
           line1: string
           line2?: string | null
-          city: string
-          postcode: string
-          country?: string
-          latitude?: number | null
           longitude?: number | null
-          is_default?: boolean
-          created_at?: string
+          phone?: string | null
+          postcode: string
+          recipient_name?: string | null
           updated_at?: string
+          user_id: string
         }
         Update: {
+          city?: string
+          country?: string
+          created_at?: string
           id?: string
-          user_id?: string
+          is_default?: boolean
           label?: string | null
-          recipient_name?: string | null
-          phone?: string | null
+          latitude?: number | null
           line1?: string
           line2?: string | null
-          city?: string
-          postcode?: string
-          country?: string
-          latitude?: number | null
           longitude?: number | null
-          is_default?: boolean
-          created_at?: string
+          phone?: string | null
+          postcode?: string
+          recipient_name?: string | null
           updated_at?: string
+          user_id?: string
         }
         Relationships: [
           {
@@ -73,45 +78,33 @@ export type Database = {
           },
         ]
       }
-      alembic_version: {
-        Row: {
-          version_num: string
-        }
-        Insert: {
-          version_num: string
-        }
-        Update: {
-          version_num?: string
-        }
-        Relationships: []
-      }
       cart_items: {
         Row: {
-          id: string
-          user_id: string
-          product_id: string
-          vendor_id: string
-          quantity: number
           created_at: string
+          id: string
+          product_id: string
+          quantity: number
           updated_at: string
+          user_id: string
+          vendor_id: string
         }
         Insert: {
-          id?: string
-          user_id: string
-          product_id: string
-          vendor_id: string
-          quantity?: number
           created_at?: string
+          id?: string
+          product_id: string
+          quantity?: number
           updated_at?: string
+          user_id: string
+          vendor_id: string
         }
         Update: {
-          id?: string
-          user_id?: string
-          product_id?: string
-          vendor_id?: string
-          quantity?: number
           created_at?: string
+          id?: string
+          product_id?: string
+          quantity?: number
           updated_at?: string
+          user_id?: string
+          vendor_id?: string
         }
         Relationships: [
           {
@@ -139,39 +132,39 @@ export type Database = {
       }
       categories: {
         Row: {
-          id: string
-          parent_id: string | null
-          name: string
-          slug: string
-          description: string | null
-          image_url: string | null
-          sort_order: number
-          is_active: boolean
           created_at: string
+          description: string | null
+          id: string
+          image_url: string | null
+          is_active: boolean
+          name: string
+          parent_id: string | null
+          slug: string
+          sort_order: number
           updated_at: string
         }
         Insert: {
-          id?: string
-          parent_id?: string | null
-          name: string
-          slug: string
-          description?: string | null
-          image_url?: string | null
-          sort_order?: number
-          is_active?: boolean
           created_at?: string
+          description?: string | null
+          id?: string
+          image_url?: string | null
+          is_active?: boolean
+          name: string
+          parent_id?: string | null
+          slug: string
+          sort_order?: number
           updated_at?: string
         }
         Update: {
-          id?: string
-          parent_id?: string | null
-          name?: string
-          slug?: string
-          description?: string | null
-          image_url?: string | null
-          sort_order?: number
-          is_active?: boolean
           created_at?: string
+          description?: string | null
+          id?: string
+          image_url?: string | null
+          is_active?: boolean
+          name?: string
+          parent_id?: string | null
+          slug?: string
+          sort_order?: number
           updated_at?: string
         }
         Relationships: [
@@ -186,31 +179,31 @@ export type Database = {
       }
       conversations: {
         Row: {
-          id: string
-          customer_id: string
-          vendor_id: string
-          order_id: string | null
-          last_message_at: string | null
           created_at: string
+          customer_id: string
+          id: string
+          last_message_at: string | null
+          order_id: string | null
           updated_at: string
+          vendor_id: string
         }
         Insert: {
-          id?: string
-          customer_id: string
-          vendor_id: string
-          order_id?: string | null
-          last_message_at?: string | null
           created_at?: string
+          customer_id: string
+          id?: string
+          last_message_at?: string | null
+          order_id?: string | null
           updated_at?: string
+          vendor_id: string
         }
         Update: {
-          id?: string
-          customer_id?: string
-          vendor_id?: string
-          order_id?: string | null
-          last_message_at?: string | null
           created_at?: string
+          customer_id?: string
+          id?: string
+          last_message_at?: string | null
+          order_id?: string | null
           updated_at?: string
+          vendor_id?: string
         }
         Relationships: [
           {
@@ -238,31 +231,31 @@ export type Database = {
       }
       device_tokens: {
         Row: {
-          id: string
-          user_id: string
-          token: string
-          platform: Database["public"]["Enums"]["device_platform"]
-          last_seen_at: string
           created_at: string
+          id: string
+          last_seen_at: string
+          platform: Database["public"]["Enums"]["device_platform"]
+          token: string
           updated_at: string
+          user_id: string
         }
         Insert: {
-          id?: string
-          user_id: string
-          token: string
-          platform: Database["public"]["Enums"]["device_platform"]
-          last_seen_at?: string
           created_at?: string
+          id?: string
+          last_seen_at?: string
+          platform: Database["public"]["Enums"]["device_platform"]
+          token: string
           updated_at?: string
+          user_id: string
         }
         Update: {
-          id?: string
-          user_id?: string
-          token?: string
-          platform?: Database["public"]["Enums"]["device_platform"]
-          last_seen_at?: string
           created_at?: string
+          id?: string
+          last_seen_at?: string
+          platform?: Database["public"]["Enums"]["device_platform"]
+          token?: string
           updated_at?: string
+          user_id?: string
         }
         Relationships: [
           {
@@ -276,22 +269,22 @@ export type Database = {
       }
       favorites: {
         Row: {
-          id: string
-          user_id: string
-          product_id: string
           created_at: string
+          id: string
+          product_id: string
+          user_id: string
         }
         Insert: {
-          id?: string
-          user_id: string
-          product_id: string
           created_at?: string
+          id?: string
+          product_id: string
+          user_id: string
         }
         Update: {
-          id?: string
-          user_id?: string
-          product_id?: string
           created_at?: string
+          id?: string
+          product_id?: string
+          user_id?: string
         }
         Relationships: [
           {
@@ -312,28 +305,28 @@ export type Database = {
       }
       messages: {
         Row: {
-          id: string
-          conversation_id: string
-          sender_id: string
           body: string
-          is_read: boolean
+          conversation_id: string
           created_at: string
+          id: string
+          is_read: boolean
+          sender_id: string
         }
         Insert: {
-          id?: string
-          conversation_id: string
-          sender_id: string
           body: string
-          is_read?: boolean
+          conversation_id: string
           created_at?: string
+          id?: string
+          is_read?: boolean
+          sender_id: string
         }
         Update: {
-          id?: string
-          conversation_id?: string
-          sender_id?: string
           body?: string
-          is_read?: boolean
+          conversation_id?: string
           created_at?: string
+          id?: string
+          is_read?: boolean
+          sender_id?: string
         }
         Relationships: [
           {
@@ -354,37 +347,37 @@ export type Database = {
       }
       notifications: {
         Row: {
-          id: string
-          user_id: string
-          type: Database["public"]["Enums"]["notification_type"]
-          title: string
-          description: string | null
           action_url: string | null
-          data: Json
-          is_read: boolean
           created_at: string
+          data: NonNullable<Json>
+          description: string | null
+          id: string
+          is_read: boolean
+          title: string
+          type: Database["public"]["Enums"]["notification_type"]
+          user_id: string
         }
         Insert: {
-          id?: string
-          user_id: string
-          type: Database["public"]["Enums"]["notification_type"]
-          title: string
-          description?: string | null
           action_url?: string | null
-          data?: Json
-          is_read?: boolean
           created_at?: string
+          data?: NonNullable<Json>
+          description?: string | null
+          id?: string
+          is_read?: boolean
+          title: string
+          type: Database["public"]["Enums"]["notification_type"]
+          user_id: string
         }
         Update: {
-          id?: string
-          user_id?: string
-          type?: Database["public"]["Enums"]["notification_type"]
-          title?: string
-          description?: string | null
           action_url?: string | null
-          data?: Json
-          is_read?: boolean
           created_at?: string
+          data?: NonNullable<Json>
+          description?: string | null
+          id?: string
+          is_read?: boolean
+          title?: string
+          type?: Database["public"]["Enums"]["notification_type"]
+          user_id?: string
         }
         Relationships: [
           {
@@ -398,34 +391,34 @@ export type Database = {
       }
       order_items: {
         Row: {
+          created_at: string
           id: string
+          line_total: number | null
           order_id: string
           product_id: string | null
           product_name: string
           quantity: number
           unit_price: number
-          line_total: number | null
-          created_at: string
         }
         Insert: {
+          created_at?: string
           id?: string
+          line_total?: never
           order_id: string
           product_id?: string | null
           product_name?: string
           quantity: number
           unit_price?: number
-          line_total?: never
-          created_at?: string
         }
         Update: {
+          created_at?: string
           id?: string
+          line_total?: never
           order_id?: string
           product_id?: string | null
           product_name?: string
           quantity?: number
           unit_price?: number
-          line_total?: never
-          created_at?: string
         }
         Relationships: [
           {
@@ -446,28 +439,28 @@ export type Database = {
       }
       order_status_history: {
         Row: {
+          changed_at: string
+          changed_by: string | null
+          from_status: Database["public"]["Enums"]["order_status"] | null
           id: number
           order_id: string
-          from_status: Database["public"]["Enums"]["order_status"] | null
           to_status: Database["public"]["Enums"]["order_status"]
-          changed_by: string | null
-          changed_at: string
         }
         Insert: {
+          changed_at?: string
+          changed_by?: string | null
+          from_status?: Database["public"]["Enums"]["order_status"] | null
           id?: never
           order_id: string
-          from_status?: Database["public"]["Enums"]["order_status"] | null
           to_status: Database["public"]["Enums"]["order_status"]
-          changed_by?: string | null
-          changed_at?: string
         }
         Update: {
+          changed_at?: string
+          changed_by?: string | null
+          from_status?: Database["public"]["Enums"]["order_status"] | null
           id?: never
           order_id?: string
-          from_status?: Database["public"]["Enums"]["order_status"] | null
           to_status?: Database["public"]["Enums"]["order_status"]
-          changed_by?: string | null
-          changed_at?: string
         }
         Relationships: [
           {
@@ -488,58 +481,52 @@ export type Database = {
       }
       orders: {
         Row: {
-          id: string
-          user_id: string
-          vendor_id: string
           address_id: string | null
+          created_at: string
+          currency: string
+          delivery_address: Json | null
+          delivery_fee: number
+          id: string
+          idempotency_key: string | null
+          notes: string | null
           status: Database["public"]["Enums"]["order_status"]
           subtotal: number
-          delivery_fee: number
           total: number | null
-          currency: string
-          notes: string | null
-          created_at: string
           updated_at: string
-          /** The key the app sent with create_order; a replay with it returns this order. */
-          idempotency_key: string | null
-          /** The delivery address as it was when the order was placed (or changed while pending). */
-          delivery_address: Json | null
-        }
-        Insert: {
-          id?: string
           user_id: string
           vendor_id: string
+        }
+        Insert: {
           address_id?: string | null
+          created_at?: string
+          currency?: string
+          delivery_address?: Json | null
+          delivery_fee?: number
+          id?: string
+          idempotency_key?: string | null
+          notes?: string | null
           status?: Database["public"]["Enums"]["order_status"]
           subtotal?: number
-          delivery_fee?: number
           total?: never
-          currency?: string
-          notes?: string | null
-          created_at?: string
           updated_at?: string
-          /** The key the app sent with create_order; a replay with it returns this order. */
-          idempotency_key?: string | null
-          /** The delivery address as it was when the order was placed (or changed while pending). */
-          delivery_address?: Json | null
+          user_id: string
+          vendor_id: string
         }
         Update: {
-          id?: string
-          user_id?: string
-          vendor_id?: string
           address_id?: string | null
+          created_at?: string
+          currency?: string
+          delivery_address?: Json | null
+          delivery_fee?: number
+          id?: string
+          idempotency_key?: string | null
+          notes?: string | null
           status?: Database["public"]["Enums"]["order_status"]
           subtotal?: number
-          delivery_fee?: number
           total?: never
-          currency?: string
-          notes?: string | null
-          created_at?: string
           updated_at?: string
-          /** The key the app sent with create_order; a replay with it returns this order. */
-          idempotency_key?: string | null
-          /** The delivery address as it was when the order was placed (or changed while pending). */
-          delivery_address?: Json | null
+          user_id?: string
+          vendor_id?: string
         }
         Relationships: [
           {
@@ -567,43 +554,43 @@ export type Database = {
       }
       payments: {
         Row: {
+          amount: number
+          created_at: string
+          currency: string
+          failure_reason: string | null
           id: string
           order_id: string
-          user_id: string
-          amount: number
-          currency: string
-          status: Database["public"]["Enums"]["payment_status"]
           provider: string
           provider_reference: string | null
-          failure_reason: string | null
-          created_at: string
+          status: Database["public"]["Enums"]["payment_status"]
           updated_at: string
+          user_id: string
         }
         Insert: {
+          amount: number
+          created_at?: string
+          currency?: string
+          failure_reason?: string | null
           id?: string
           order_id: string
-          user_id: string
-          amount: number
-          currency?: string
-          status?: Database["public"]["Enums"]["payment_status"]
           provider: string
           provider_reference?: string | null
-          failure_reason?: string | null
-          created_at?: string
+          status?: Database["public"]["Enums"]["payment_status"]
           updated_at?: string
+          user_id: string
         }
         Update: {
+          amount?: number
+          created_at?: string
+          currency?: string
+          failure_reason?: string | null
           id?: string
           order_id?: string
-          user_id?: string
-          amount?: number
-          currency?: string
-          status?: Database["public"]["Enums"]["payment_status"]
           provider?: string
           provider_reference?: string | null
-          failure_reason?: string | null
-          created_at?: string
+          status?: Database["public"]["Enums"]["payment_status"]
           updated_at?: string
+          user_id?: string
         }
         Relationships: [
           {
@@ -624,58 +611,58 @@ export type Database = {
       }
       products: {
         Row: {
-          id: string
-          vendor_id: string
           category_id: string | null
-          name: string
-          description: string | null
-          price: number
           compare_at_price: number | null
+          created_at: string
           currency: string
-          stock_quantity: number
+          description: string | null
+          id: string
           images: string[]
           is_active: boolean
-          review_count: number
-          rating_sum: number
+          name: string
+          price: number
           rating: number | null
-          created_at: string
+          rating_sum: number
+          review_count: number
+          stock_quantity: number
           updated_at: string
+          vendor_id: string
         }
         Insert: {
-          id?: string
-          vendor_id: string
           category_id?: string | null
-          name: string
-          description?: string | null
-          price: number
           compare_at_price?: number | null
+          created_at?: string
           currency?: string
-          stock_quantity?: number
+          description?: string | null
+          id?: string
           images?: string[]
           is_active?: boolean
-          review_count?: number
-          rating_sum?: number
+          name: string
+          price: number
           rating?: never
-          created_at?: string
+          rating_sum?: number
+          review_count?: number
+          stock_quantity?: number
           updated_at?: string
+          vendor_id: string
         }
         Update: {
-          id?: string
-          vendor_id?: string
           category_id?: string | null
-          name?: string
-          description?: string | null
-          price?: number
           compare_at_price?: number | null
+          created_at?: string
           currency?: string
-          stock_quantity?: number
+          description?: string | null
+          id?: string
           images?: string[]
           is_active?: boolean
-          review_count?: number
-          rating_sum?: number
+          name?: string
+          price?: number
           rating?: never
-          created_at?: string
+          rating_sum?: number
+          review_count?: number
+          stock_quantity?: number
           updated_at?: string
+          vendor_id?: string
         }
         Relationships: [
           {
@@ -696,76 +683,73 @@ export type Database = {
       }
       profiles: {
         Row: {
-          id: string
+          avatar_url: string | null
+          created_at: string
           email: string | null
           full_name: string | null
-          avatar_url: string | null
+          id: string
           phone: string | null
           role: Database["public"]["Enums"]["user_role"]
-          created_at: string
           updated_at: string
         }
         Insert: {
-          id: string
+          avatar_url?: string | null
+          created_at?: string
           email?: string | null
           full_name?: string | null
-          avatar_url?: string | null
+          id: string
           phone?: string | null
           role?: Database["public"]["Enums"]["user_role"]
-          created_at?: string
           updated_at?: string
         }
         Update: {
-          id?: string
+          avatar_url?: string | null
+          created_at?: string
           email?: string | null
           full_name?: string | null
-          avatar_url?: string | null
+          id?: string
           phone?: string | null
           role?: Database["public"]["Enums"]["user_role"]
-          created_at?: string
           updated_at?: string
         }
         Relationships: []
       }
       reviews: {
         Row: {
-          id: string
-          order_id: string
-          user_id: string
-          vendor_id: string
-          product_id: string | null
-          rating: number
+          author_name: string | null
           comment: string | null
           created_at: string
-          updated_at: string
-          /** The author's name as their profile shows it (kept in step); the profile stays private. */
-          author_name: string | null
-        }
-        Insert: {
-          id?: string
+          id: string
           order_id: string
+          product_id: string | null
+          rating: number
+          updated_at: string
           user_id: string
           vendor_id: string
+        }
+        Insert: {
+          author_name?: string | null
+          comment?: string | null
+          created_at?: string
+          id?: string
+          order_id: string
           product_id?: string | null
           rating: number
-          comment?: string | null
-          created_at?: string
           updated_at?: string
-          /** The author's name as their profile shows it (kept in step); the profile stays private. */
-          author_name?: string | null
+          user_id: string
+          vendor_id: string
         }
         Update: {
-          id?: string
-          order_id?: string
-          user_id?: string
-          vendor_id?: string
-          product_id?: string | null
-          rating?: number
+          author_name?: string | null
           comment?: string | null
           created_at?: string
+          id?: string
+          order_id?: string
+          product_id?: string | null
+          rating?: number
           updated_at?: string
-          /** The author's name as their profile shows it (kept in step); the profile stays private. */
-          author_name?: string | null
+          user_id?: string
+          vendor_id?: string
         }
         Relationships: [
           {
@@ -800,28 +784,28 @@ export type Database = {
       }
       system_config: {
         Row: {
-          key: string
-          value: Json
-          description: string | null
-          updated_by: string | null
           created_at: string
+          description: string | null
+          key: string
           updated_at: string
+          updated_by: string | null
+          value: NonNullable<Json>
         }
         Insert: {
-          key: string
-          value: Json
-          description?: string | null
-          updated_by?: string | null
           created_at?: string
+          description?: string | null
+          key: string
           updated_at?: string
+          updated_by?: string | null
+          value: NonNullable<Json>
         }
         Update: {
-          key?: string
-          value?: Json
-          description?: string | null
-          updated_by?: string | null
           created_at?: string
+          description?: string | null
+          key?: string
           updated_at?: string
+          updated_by?: string | null
+          value?: NonNullable<Json>
         }
         Relationships: [
           {
@@ -835,76 +819,76 @@ export type Database = {
       }
       vendors: {
         Row: {
-          id: string
-          user_id: string
-          shop_name: string
-          description: string | null
-          logo_url: string | null
-          banner_url: string | null
-          phone: string | null
-          email: string | null
           address_line: string | null
+          banner_url: string | null
           city: string | null
-          postcode: string | null
-          latitude: number | null
-          longitude: number | null
-          is_verified: boolean
-          is_active: boolean
-          delivery_fee: number
-          currency: string
-          review_count: number
-          rating_sum: number
-          rating: number | null
           created_at: string
+          currency: string
+          delivery_fee: number
+          description: string | null
+          email: string | null
+          id: string
+          is_active: boolean
+          is_verified: boolean
+          latitude: number | null
+          logo_url: string | null
+          longitude: number | null
+          phone: string | null
+          postcode: string | null
+          rating: number | null
+          rating_sum: number
+          review_count: number
+          shop_name: string
           updated_at: string
+          user_id: string
         }
         Insert: {
-          id?: string
-          user_id: string
-          shop_name: string
-          description?: string | null
-          logo_url?: string | null
-          banner_url?: string | null
-          phone?: string | null
-          email?: string | null
           address_line?: string | null
+          banner_url?: string | null
           city?: string | null
-          postcode?: string | null
-          latitude?: number | null
-          longitude?: number | null
-          is_verified?: boolean
-          is_active?: boolean
-          delivery_fee?: number
-          currency?: string
-          review_count?: number
-          rating_sum?: number
-          rating?: never
           created_at?: string
+          currency?: string
+          delivery_fee?: number
+          description?: string | null
+          email?: string | null
+          id?: string
+          is_active?: boolean
+          is_verified?: boolean
+          latitude?: number | null
+          logo_url?: string | null
+          longitude?: number | null
+          phone?: string | null
+          postcode?: string | null
+          rating?: never
+          rating_sum?: number
+          review_count?: number
+          shop_name: string
           updated_at?: string
+          user_id: string
         }
         Update: {
-          id?: string
-          user_id?: string
-          shop_name?: string
-          description?: string | null
-          logo_url?: string | null
-          banner_url?: string | null
-          phone?: string | null
-          email?: string | null
           address_line?: string | null
+          banner_url?: string | null
           city?: string | null
-          postcode?: string | null
-          latitude?: number | null
-          longitude?: number | null
-          is_verified?: boolean
-          is_active?: boolean
-          delivery_fee?: number
-          currency?: string
-          review_count?: number
-          rating_sum?: number
-          rating?: never
           created_at?: string
+          currency?: string
+          delivery_fee?: number
+          description?: string | null
+          email?: string | null
+          id?: string
+          is_active?: boolean
+          is_verified?: boolean
+          latitude?: number | null
+          logo_url?: string | null
+          longitude?: number | null
+          phone?: string | null
+          postcode?: string | null
+          rating?: never
+          rating_sum?: number
+          review_count?: number
+          shop_name?: string
           updated_at?: string
+          user_id?: string
         }
         Relationships: [
           {
@@ -921,21 +905,90 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
-      /** Broadcast an event on a private Realtime channel (realtime.send); admins and the service role only. */
-      broadcast_event:
-        | { Args: { channel: string; event: string; payload: Json }; Returns: undefined }
-      /** Place an order with its items in one transaction; returns the priced order. A replay with the same idempotency_key returns the same order. */
-      create_order:
-        | { Args: { vendor_id: string; items: Json; address_id?: string; notes?: string; idempotency_key?: string }; Returns: Database["public"]["Tables"]["orders"]["Row"] }
-      /** Verified vendors within radius_km of (lat, lng), nearest first, with distance_km. */
-      nearby_vendors:
-        | { Args: { lat: number; lng: number; radius_km?: number; max_results?: number }; Returns: ({ id: string | null; shop_name: string | null; description: string | null; logo_url: string | null; address_line: string | null; city: string | null; latitude: number | null; longitude: number | null; rating: number | null; review_count: number | null; delivery_fee: number | null; distance_km: number | null })[] }
+      broadcast_event: {
+        Args: { channel: string; event: string; payload: Json }
+        Returns: undefined
+      }
+      create_order: {
+        Args: {
+          address_id?: string
+          idempotency_key?: string
+          items: Json
+          notes?: string
+          vendor_id: string
+        }
+        Returns: {
+          address_id: string | null
+          created_at: string
+          currency: string
+          delivery_address: Json | null
+          delivery_fee: number
+          id: string
+          idempotency_key: string | null
+          notes: string | null
+          status: Database["public"]["Enums"]["order_status"]
+          subtotal: number
+          total: number | null
+          updated_at: string
+          user_id: string
+          vendor_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "orders"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      nearby_vendors: {
+        Args: {
+          lat: number
+          lng: number
+          max_results?: number
+          radius_km?: number
+        }
+        Returns: {
+          address_line: string | null
+          city: string | null
+          delivery_fee: number | null
+          description: string | null
+          distance_km: number | null
+          id: string | null
+          latitude: number | null
+          logo_url: string | null
+          longitude: number | null
+          rating: number | null
+          review_count: number | null
+          shop_name: string | null
+        }[]
+      }
     }
     Enums: {
       device_platform: "ios" | "android" | "web"
-      notification_type: "order" | "order_status" | "message" | "review" | "payment" | "promotion" | "system"
-      order_status: "pending" | "confirmed" | "preparing" | "ready" | "out_for_delivery" | "delivered" | "cancelled" | "refunded"
-      payment_status: "pending" | "authorized" | "succeeded" | "failed" | "refunded" | "cancelled"
+      notification_type:
+        | "order"
+        | "order_status"
+        | "message"
+        | "review"
+        | "payment"
+        | "promotion"
+        | "system"
+      order_status:
+        | "pending"
+        | "confirmed"
+        | "preparing"
+        | "ready"
+        | "out_for_delivery"
+        | "delivered"
+        | "cancelled"
+        | "refunded"
+      payment_status:
+        | "pending"
+        | "authorized"
+        | "succeeded"
+        | "failed"
+        | "refunded"
+        | "cancelled"
       user_role: "customer" | "vendor" | "admin"
     }
     CompositeTypes: {
@@ -952,12 +1005,12 @@ export type Tables<
   DefaultSchemaTableNameOrOptions extends
     | keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
     | { schema: keyof DatabaseWithoutInternals },
-  TableName extends DefaultSchemaTableNameOrOptions extends {
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
         DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])
-    : never = never,
+    : never) = never,
 > = DefaultSchemaTableNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -981,11 +1034,11 @@ export type TablesInsert<
   DefaultSchemaTableNameOrOptions extends
     | keyof DefaultSchema["Tables"]
     | { schema: keyof DatabaseWithoutInternals },
-  TableName extends DefaultSchemaTableNameOrOptions extends {
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
-    : never = never,
+    : never) = never,
 > = DefaultSchemaTableNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -1006,11 +1059,11 @@ export type TablesUpdate<
   DefaultSchemaTableNameOrOptions extends
     | keyof DefaultSchema["Tables"]
     | { schema: keyof DatabaseWithoutInternals },
-  TableName extends DefaultSchemaTableNameOrOptions extends {
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
-    : never = never,
+    : never) = never,
 > = DefaultSchemaTableNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -1031,11 +1084,11 @@ export type Enums<
   DefaultSchemaEnumNameOrOptions extends
     | keyof DefaultSchema["Enums"]
     | { schema: keyof DatabaseWithoutInternals },
-  EnumName extends DefaultSchemaEnumNameOrOptions extends {
+  EnumName extends (DefaultSchemaEnumNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"]
-    : never = never,
+    : never) = never,
 > = DefaultSchemaEnumNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -1048,11 +1101,11 @@ export type CompositeTypes<
   PublicCompositeTypeNameOrOptions extends
     | keyof DefaultSchema["CompositeTypes"]
     | { schema: keyof DatabaseWithoutInternals },
-  CompositeTypeName extends PublicCompositeTypeNameOrOptions extends {
+  CompositeTypeName extends (PublicCompositeTypeNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"]
-    : never = never,
+    : never) = never,
 > = PublicCompositeTypeNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -1065,9 +1118,33 @@ export const Constants = {
   public: {
     Enums: {
       device_platform: ["ios", "android", "web"],
-      notification_type: ["order", "order_status", "message", "review", "payment", "promotion", "system"],
-      order_status: ["pending", "confirmed", "preparing", "ready", "out_for_delivery", "delivered", "cancelled", "refunded"],
-      payment_status: ["pending", "authorized", "succeeded", "failed", "refunded", "cancelled"],
+      notification_type: [
+        "order",
+        "order_status",
+        "message",
+        "review",
+        "payment",
+        "promotion",
+        "system",
+      ],
+      order_status: [
+        "pending",
+        "confirmed",
+        "preparing",
+        "ready",
+        "out_for_delivery",
+        "delivered",
+        "cancelled",
+        "refunded",
+      ],
+      payment_status: [
+        "pending",
+        "authorized",
+        "succeeded",
+        "failed",
+        "refunded",
+        "cancelled",
+      ],
       user_role: ["customer", "vendor", "admin"],
     },
   },

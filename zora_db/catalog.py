@@ -11,6 +11,7 @@ out: they are the extension's, not the schema's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,17 @@ class Column:
     numeric_scale: int | None
     comment: str | None
     privileges: tuple[tuple[str, str], ...] = ()  # (grantee, privilege) on this column
+    writable: bool = True  # a view's column an insert or update may set
+
+
+@dataclass(frozen=True)
+class ColumnSource:
+    """Where a view's column comes from: a column of the relation it selects from."""
+
+    column: str
+    schema: str
+    relation: str  # a table, or another view (follow it for the table)
+    relation_column: str
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,9 @@ class Relation:
     reads_auth_users: bool  # views whose query reads auth.users
     privileges: tuple[tuple[str, str], ...]  # (grantee, privilege) on the whole relation
     definition: str | None = None  # views: pg_get_viewdef
+    insertable: bool = True  # views: auto-updatable, or an INSTEAD trigger or rule
+    updatable: bool = True
+    sources: tuple[ColumnSource, ...] = ()  # views: columns that are another's, unchanged
 
     @property
     def qualified(self) -> str:
@@ -189,6 +204,7 @@ class Function:
     executable_by: tuple[str, ...]  # API roles (and "public") that may execute it
     comment: str | None
     definition: str  # pg_get_functiondef: what PostgreSQL keeps, normalised
+    estimated_rows: float | None = None  # set-returning functions: ROWS
 
     @property
     def signature(self) -> str:
@@ -338,7 +354,15 @@ select n.nspname as schema, c.relname as name,
                                         lower(a.privilege_type)]
                                   order by 1)
                  from aclexplode(c.relacl) a), '{{}}') as privileges,
-       case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as definition
+       case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as definition,
+       -- bits of pg_relation_is_updatable with triggers: 8 insert, 4 update
+       c.relkind not in ('v', 'm') or pg_relation_is_updatable(c.oid, true) & 8 = 8
+         as insertable,
+       c.relkind not in ('v', 'm') or pg_relation_is_updatable(c.oid, true) & 4 = 4
+         as updatable,
+       c.oid::int8 as oid,
+       (select rw.ev_action::text from pg_catalog.pg_rewrite rw
+         where rw.ev_class = c.oid and rw.rulename = '_RETURN') as rule_tree
   from pg_catalog.pg_class c
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
  where n.nspname = any (%(schemas)s) and c.relkind in ('r', 'p', 'v', 'm', 'f')
@@ -389,7 +413,19 @@ _ATTRIBUTE_COLUMNS = """
        coalesce((select array_agg(array[case when p.grantee = 0 then 'public'
                                              else p.grantee::regrole::text end,
                                         lower(p.privilege_type)] order by 1)
-                 from aclexplode(a.attacl) p), '{}') as privileges
+                 from aclexplode(a.attacl) p), '{}') as privileges,
+       -- a view's column is writable when PostgreSQL can update it through the
+       -- view, or when an INSTEAD trigger or unconditional rule writes the rows
+       c.relkind in ('r', 'p')
+       or c.relkind in ('v', 'f') and (
+            pg_column_is_updatable(c.oid, a.attnum, false)
+            or exists (select from pg_catalog.pg_trigger tg
+                        where tg.tgrelid = c.oid and not tg.tgisinternal
+                          and tg.tgtype & 64 <> 0 and tg.tgtype & 20 <> 0)
+            or exists (select from pg_catalog.pg_rewrite rw
+                        where rw.ev_class = c.oid and rw.is_instead
+                          and rw.ev_type in ('2', '3') and rw.ev_qual::text = '<>'))
+         as writable
 """
 
 _COLUMNS_SQL = f"""
@@ -515,7 +551,8 @@ select n.nspname as schema, p.proname as name,
                      and has_function_privilege(r, p.oid, 'execute'))) as executable_by,
        obj_description(p.oid, 'pg_proc') as comment,
        case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid) else '' end
-         as definition
+         as definition,
+       case when p.proretset then nullif(p.prorows, 0) end as estimated_rows
   from pg_catalog.pg_proc p
   join pg_catalog.pg_namespace n on n.oid = p.pronamespace
   join pg_catalog.pg_language l on l.oid = p.prolang
@@ -618,10 +655,15 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
         row["privileges"] = tuple(tuple(p) for p in row["privileges"])
         columns.setdefault((row.pop("schema"), row.pop("relation")), []).append(Column(**row))
 
+    rows = reader.rows(_RELATIONS_SQL, params)
+    by_oid = {row["oid"]: row for row in rows}
     relations = []
-    for row in reader.rows(_RELATIONS_SQL, params):
+    for row in rows:
         row["columns"] = tuple(columns.get((row["schema"], row["name"]), ()))
         row["privileges"] = tuple(tuple(p) for p in row["privileges"])
+    for row in rows:
+        tree, _ = row.pop("rule_tree"), row.pop("oid")
+        row["sources"] = _column_sources(tree, row["columns"], by_oid) if tree else ()
         relations.append(Relation(**row))
 
     constraints = tuple(
@@ -703,6 +745,56 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
         publications=publications,
         queries=reader.queries,
     )
+
+
+# A view's rule as pg_node_tree text: nodes are {NAME :key value ...}, lists
+# are ( ... ), and names inside values escape ( ) { } and spaces with "\\".
+_NODE_TOKEN = re.compile(r"(?:\\.|[^\s(){}\\])+|[(){}]")
+
+
+def _target_origins(tree: str) -> list[tuple[int, int, int]]:
+    """(resno, resorigtbl, resorigcol) of the top-level query's target list.
+
+    PostgreSQL records, for each output column of a view that is a plain
+    column of a relation, which relation and column it is; nested queries
+    (deeper in the tree) have target lists of their own and are skipped.
+    """
+    origins: list[tuple[int, int, int]] = []
+    depth, in_list, key = 0, False, ""
+    entry: dict[str, int] = {}
+    for part in _NODE_TOKEN.findall(tree):
+        if part == "{":
+            depth += 1
+            entry = {} if in_list and depth == 2 else entry
+        elif part == "}":
+            if in_list and depth == 2 and entry.get("resorigtbl"):
+                origins.append((entry["resno"], entry["resorigtbl"], entry["resorigcol"]))
+            depth -= 1
+        elif part == ")" and in_list and depth == 1:
+            break  # the end of the top-level target list
+        elif depth == 1 and part == ":targetList":
+            in_list = True
+        elif in_list and depth == 2 and part.startswith(":"):
+            key = part[1:]
+        elif in_list and depth == 2 and key in ("resno", "resorigtbl", "resorigcol"):
+            entry[key], key = int(part), ""
+    return origins
+
+
+def _column_sources(
+    tree: str, columns: tuple[Column, ...], by_oid: dict[int, dict[str, Any]]
+) -> tuple[ColumnSource, ...]:
+    """The view's columns that are columns of a relation in the schemas read."""
+    names = {c.position: c.name for c in columns}
+    sources = []
+    for resno, oid, attnum in _target_origins(tree):
+        origin = by_oid.get(oid)
+        if origin is None or resno not in names:
+            continue  # a relation outside the schemas read
+        column = next((c.name for c in origin["columns"] if c.position == attnum), None)
+        if column is not None:
+            sources.append(ColumnSource(names[resno], origin["schema"], origin["name"], column))
+    return tuple(sources)
 
 
 class _Reader:

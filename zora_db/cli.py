@@ -9,6 +9,7 @@ layer missing, 7 migration failed, 8 backend unavailable, 9 realtime unavailable
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import traceback
@@ -31,6 +32,7 @@ from zora_db.api.dev import DevApi
 from zora_db.catalog import introspect
 from zora_db.check import check
 from zora_db.compat import BootstrapOutcome, bootstrap
+from zora_db.contract import POSTGREST_VERSION
 from zora_db.devdb import DevCluster
 from zora_db.drift import Difference
 from zora_db.errors import ConfigError, ZoraDbError
@@ -39,7 +41,7 @@ from zora_db.migrations import MigrationSettings
 from zora_db.scratch import database_or_scratch, scratch_database
 from zora_db.seed import seed
 from zora_db.summary import summarize
-from zora_db.typegen import DEFAULT_SCHEMAS, LANGUAGES, diff, generate_all
+from zora_db.typegen import DEFAULT_SCHEMAS, LANGUAGES, Options, diff, generate_all
 from zora_db.urls import configured_url, redact, resolve_url
 from zora_db.verify import Report, verify
 
@@ -567,8 +569,9 @@ def gen_types_command(
         typer.Option(
             "--out",
             "-o",
-            help="File to write (a directory with --lang all). Default: types/zora_models.py, "
-            "types/zora_rows.py, types/database.types.ts under the current directory.",
+            help="File to write; with --lang all, the directory to write under. Default: "
+            "zora_types/models.py, zora_types/rows.py and types/database.types.ts "
+            "under the current directory.",
             show_default=False,
         ),
     ] = None,
@@ -576,6 +579,15 @@ def gen_types_command(
         list[str] | None,
         typer.Option("--schema", "-s", help="Schema to type (repeatable). Default: public."),
     ] = None,
+    postgrest_version: Annotated[
+        str,
+        typer.Option(
+            "--postgrest-version",
+            help="TypeScript: the PostgREST version the app talks to, written as "
+            "__InternalSupabase so supabase-js allows that version's methods "
+            "(13 and later: maxAffected); 'none' leaves it out.",
+        ),
+    ] = POSTGREST_VERSION,
     check: Annotated[
         bool,
         typer.Option(
@@ -595,6 +607,12 @@ def gen_types_command(
     languages = list(LANGUAGES) if lang is Lang.all else [lang.value]
     targets = {name: _types_path(name, out_path, lang is Lang.all) for name in languages}
     schemas = tuple(schema) if schema else DEFAULT_SCHEMAS
+    if not re.fullmatch(r"none|\d+(\.\d+){0,2}", postgrest_version):
+        raise ConfigError(
+            f"--postgrest-version {postgrest_version!r} is not a version",
+            hint="give one like 12.2.3 or 13, or 'none'",
+        )
+    options = Options(schemas, None if postgrest_version == "none" else postgrest_version)
     with database_or_scratch(_target(database_url), config_path=STATE.config_path, say=_say) as url:
         catalog = introspect(url, schemas)
     missing = [s for s in schemas if s not in {r.schema for r in catalog.relations}]
@@ -603,7 +621,7 @@ def gen_types_command(
             f"schema {', '.join(missing)} has no tables or views in this database",
             hint="name a schema that exists with --schema (default: public)",
         )
-    generated = generate_all(catalog, targets, schemas)
+    generated = generate_all(catalog, targets, options)
     for note in generated.notes:
         _say(f"note: {note}")
     stale = []
@@ -635,7 +653,9 @@ def _types_path(language: str, out_path: Path | None, many: bool) -> Path:
     default = LANGUAGES[language].default_path
     if out_path is None:
         return default
-    if many or out_path.is_dir():
+    if many:
+        return out_path / default
+    if out_path.is_dir():
         return out_path / default.name
     return out_path
 

@@ -37,6 +37,8 @@ REALTIME_TABLES = (
 
 # Schemas PostgREST serves (Supabase's pgrst.db_schemas default).
 EXPOSED_SCHEMAS = ("public",)
+# The PostgREST the apps talk to, and the API tests run (its npm build is pinned from this).
+POSTGREST_VERSION = "12.0.2"
 
 WHOLE_ROW = ("new.*",)  # the app keeps or replaces the whole row it is given
 

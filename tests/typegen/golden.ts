@@ -9,8 +9,69 @@ export type Json =
   | Json[]
 
 export type Database = {
+  // Allows to automatically instantiate createClient with right options
+  // instead of createClient<Database, { PostgrestVersion: 'XX' }>(URL, KEY)
+  __InternalSupabase: {
+    PostgrestVersion: "12.0.2"
+  }
   public: {
     Tables: {
+      deliveries: {
+        Row: {
+          id: number
+          previous_delivery_stage_of_this_thing:
+            | Database["public"]["Enums"]["delivery_stage"]
+            | null
+          stage: Database["public"]["Enums"]["delivery_stage"]
+          thing_id: string
+        }
+        Insert: {
+          id: number
+          previous_delivery_stage_of_this_thing?:
+            | Database["public"]["Enums"]["delivery_stage"]
+            | null
+          stage: Database["public"]["Enums"]["delivery_stage"]
+          thing_id: string
+        }
+        Update: {
+          id?: number
+          previous_delivery_stage_of_this_thing?:
+            | Database["public"]["Enums"]["delivery_stage"]
+            | null
+          stage?: Database["public"]["Enums"]["delivery_stage"]
+          thing_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "deliveries_thing_id_fkey"
+            columns: ["thing_id"]
+            isOneToOne: true
+            referencedRelation: "cheap_things"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "deliveries_thing_id_fkey"
+            columns: ["thing_id"]
+            isOneToOne: true
+            referencedRelation: "cheapest"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "deliveries_thing_id_fkey"
+            columns: ["thing_id"]
+            isOneToOne: true
+            referencedRelation: "owner_things"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "deliveries_thing_id_fkey"
+            columns: ["thing_id"]
+            isOneToOne: true
+            referencedRelation: "things"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       owners: {
         Row: {
           id: number
@@ -28,18 +89,39 @@ export type Database = {
       }
       thing_details: {
         Row: {
-          thing_id: string
           note: string | null
+          thing_id: string
         }
         Insert: {
-          thing_id: string
           note?: string | null
+          thing_id: string
         }
         Update: {
-          thing_id?: string
           note?: string | null
+          thing_id?: string
         }
         Relationships: [
+          {
+            foreignKeyName: "thing_details_thing_id_fkey"
+            columns: ["thing_id"]
+            isOneToOne: true
+            referencedRelation: "cheap_things"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "thing_details_thing_id_fkey"
+            columns: ["thing_id"]
+            isOneToOne: true
+            referencedRelation: "cheapest"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "thing_details_thing_id_fkey"
+            columns: ["thing_id"]
+            isOneToOne: true
+            referencedRelation: "owner_things"
+            referencedColumns: ["id"]
+          },
           {
             foreignKeyName: "thing_details_thing_id_fkey"
             columns: ["thing_id"]
@@ -49,117 +131,115 @@ export type Database = {
           },
         ]
       }
-      /** Everything a generator must spell */
       things: {
         Row: {
-          id: string
-          owner_id: number
-          serial_no: number
-          flag: boolean
-          small: number | null
-          big: number | null
-          real_num: number | null
-          dbl: number
-          /**
-           * Price in the currency's
-           * major unit
-           */
-          price: number
-          plain_numeric: number | null
-          score: number | null
-          label: string | null
-          code: string | null
-          short: string | null
-          born: string | null
-          at_time: string | null
           at_local: string | null
+          at_time: string | null
           at_utc: string
-          span: string | null
-          doc: Json | null
-          raw_json: Json | null
+          big: number | null
+          born: string | null
           bytes: string | null
-          tags: string[]
-          grid: number[][] | null
-          moods: Database["public"]["Enums"]["mood"][] | null
-          mood: Database["public"]["Enums"]["mood"]
-          location: Database["public"]["CompositeTypes"]["point2"] | null
-          from: string | null
-          "Weird Name": string | null
+          code: string | null
+          dbl: number
+          doc: Json | null
           doubled: number | null
+          flag: boolean
+          from: string | null
+          grid: number[] | null
+          id: string
+          label: string | null
+          location: Database["public"]["CompositeTypes"]["point2"] | null
+          mood: Database["public"]["Enums"]["mood"]
+          moods: Database["public"]["Enums"]["mood"][] | null
+          owner_id: number
+          plain_numeric: number | null
+          price: number
+          raw_json: Json | null
+          real_num: number | null
+          score: number | null
+          serial_no: number
+          settings: NonNullable<Json>
+          short: string | null
+          small: number | null
+          span: string | null
+          tags: string[]
+          "Weird Name": string | null
+          thing_label: string | null
         }
         Insert: {
-          id?: string
-          owner_id: number
-          serial_no?: number
-          flag?: boolean
-          small?: number | null
-          big?: number | null
-          real_num?: number | null
-          dbl: number
-          /**
-           * Price in the currency's
-           * major unit
-           */
-          price: number
-          plain_numeric?: number | null
-          score?: number | null
-          label?: string | null
-          code?: string | null
-          short?: string | null
-          born?: string | null
-          at_time?: string | null
           at_local?: string | null
+          at_time?: string | null
           at_utc?: string
-          span?: string | null
-          doc?: Json | null
-          raw_json?: Json | null
+          big?: number | null
+          born?: string | null
           bytes?: string | null
-          tags?: string[]
-          grid?: number[][] | null
-          moods?: Database["public"]["Enums"]["mood"][] | null
-          mood?: Database["public"]["Enums"]["mood"]
-          location?: Database["public"]["CompositeTypes"]["point2"] | null
-          from?: string | null
-          "Weird Name"?: string | null
+          code?: string | null
+          dbl: number
+          doc?: Json | null
           doubled?: never
+          flag?: boolean
+          from?: string | null
+          grid?: number[] | null
+          id?: string
+          label?: string | null
+          location?: Database["public"]["CompositeTypes"]["point2"] | null
+          mood?: Database["public"]["Enums"]["mood"]
+          moods?: Database["public"]["Enums"]["mood"][] | null
+          owner_id: number
+          plain_numeric?: number | null
+          price: number
+          raw_json?: Json | null
+          real_num?: number | null
+          score?: number | null
+          serial_no?: number
+          settings?: NonNullable<Json>
+          short?: string | null
+          small?: number | null
+          span?: string | null
+          tags?: string[]
+          "Weird Name"?: string | null
         }
         Update: {
-          id?: string
-          owner_id?: number
-          serial_no?: number
-          flag?: boolean
-          small?: number | null
-          big?: number | null
-          real_num?: number | null
-          dbl?: number
-          /**
-           * Price in the currency's
-           * major unit
-           */
-          price?: number
-          plain_numeric?: number | null
-          score?: number | null
-          label?: string | null
-          code?: string | null
-          short?: string | null
-          born?: string | null
-          at_time?: string | null
           at_local?: string | null
+          at_time?: string | null
           at_utc?: string
-          span?: string | null
-          doc?: Json | null
-          raw_json?: Json | null
+          big?: number | null
+          born?: string | null
           bytes?: string | null
-          tags?: string[]
-          grid?: number[][] | null
-          moods?: Database["public"]["Enums"]["mood"][] | null
-          mood?: Database["public"]["Enums"]["mood"]
-          location?: Database["public"]["CompositeTypes"]["point2"] | null
-          from?: string | null
-          "Weird Name"?: string | null
+          code?: string | null
+          dbl?: number
+          doc?: Json | null
           doubled?: never
+          flag?: boolean
+          from?: string | null
+          grid?: number[] | null
+          id?: string
+          label?: string | null
+          location?: Database["public"]["CompositeTypes"]["point2"] | null
+          mood?: Database["public"]["Enums"]["mood"]
+          moods?: Database["public"]["Enums"]["mood"][] | null
+          owner_id?: number
+          plain_numeric?: number | null
+          price?: number
+          raw_json?: Json | null
+          real_num?: number | null
+          score?: number | null
+          serial_no?: number
+          settings?: NonNullable<Json>
+          short?: string | null
+          small?: number | null
+          span?: string | null
+          tags?: string[]
+          "Weird Name"?: string | null
         }
         Relationships: [
+          {
+            foreignKeyName: "things_owner_id_fkey"
+            columns: ["owner_id"]
+            isOneToOne: false
+            referencedRelation: "owner_names"
+            referencedColumns: ["id"]
+          },
           {
             foreignKeyName: "things_owner_id_fkey"
             columns: ["owner_id"]
@@ -177,24 +257,261 @@ export type Database = {
           label: string | null
           price: number | null
         }
+        Insert: {
+          id?: string | null
+          label?: string | null
+          price?: number | null
+        }
+        Update: {
+          id?: string | null
+          label?: string | null
+          price?: number | null
+        }
         Relationships: []
+      }
+      cheapest: {
+        Row: {
+          id: string | null
+          price: number | null
+        }
+        Insert: {
+          id?: string | null
+          price?: number | null
+        }
+        Update: {
+          id?: string | null
+          price?: number | null
+        }
+        Relationships: []
+      }
+      owner_names: {
+        Row: {
+          id: number | null
+          name: string | null
+        }
+        Relationships: []
+      }
+      owner_things: {
+        Row: {
+          id: string | null
+          owner_id: number | null
+          owner_name: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "things_owner_id_fkey"
+            columns: ["owner_id"]
+            isOneToOne: false
+            referencedRelation: "owner_names"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "things_owner_id_fkey"
+            columns: ["owner_id"]
+            isOneToOne: false
+            referencedRelation: "owners"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      owner_totals: {
+        Row: {
+          owner_id: number | null
+          things: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "things_owner_id_fkey"
+            columns: ["owner_id"]
+            isOneToOne: false
+            referencedRelation: "owner_names"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "things_owner_id_fkey"
+            columns: ["owner_id"]
+            isOneToOne: false
+            referencedRelation: "owners"
+            referencedColumns: ["id"]
+          },
+        ]
       }
     }
     Functions: {
-      /** Adds two numbers */
-      add_numbers:
-        | { Args: { a: number; b?: number }; Returns: number }
-      label_counts:
-        | { Args: Record<PropertyKey, never>; Returns: ({ label: string | null; n: number | null })[] }
-      mood_of:
-        | { Args: { m: Database["public"]["Enums"]["mood"] }; Returns: Database["public"]["Enums"]["mood"] }
-      ping:
-        | { Args: Record<PropertyKey, never>; Returns: undefined }
-      things_of:
-        | { Args: { owner: number }; Returns: Database["public"]["Tables"]["things"]["Row"][] }
+      add_numbers: { Args: { a: number; b?: number }; Returns: number }
+      echo: { Args: { "": Json }; Returns: Json }
+      first_thing: {
+        Args: { owner: number }
+        Returns: {
+          at_local: string | null
+          at_time: string | null
+          at_utc: string
+          big: number | null
+          born: string | null
+          bytes: string | null
+          code: string | null
+          dbl: number
+          doc: Json | null
+          doubled: number | null
+          flag: boolean
+          from: string | null
+          grid: number[] | null
+          id: string
+          label: string | null
+          location: Database["public"]["CompositeTypes"]["point2"] | null
+          mood: Database["public"]["Enums"]["mood"]
+          moods: Database["public"]["Enums"]["mood"][] | null
+          owner_id: number
+          plain_numeric: number | null
+          price: number
+          raw_json: Json | null
+          real_num: number | null
+          score: number | null
+          serial_no: number
+          settings: NonNullable<Json>
+          short: string | null
+          small: number | null
+          span: string | null
+          tags: string[]
+          "Weird Name": string | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "things"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      greet:
+        | { Args: { name: string }; Returns: string }
+        | { Args: { name: string; times: number }; Returns: string }
+      label_counts: {
+        Args: Record<PropertyKey, never>
+        Returns: {
+          label: string | null
+          n: number | null
+        }[]
+      }
+      mood_of: {
+        Args: { m: Database["public"]["Enums"]["mood"] }
+        Returns: Database["public"]["Enums"]["mood"]
+      }
+      only_thing: {
+        Args: { owner: number }
+        Returns: {
+          at_local: string | null
+          at_time: string | null
+          at_utc: string
+          big: number | null
+          born: string | null
+          bytes: string | null
+          code: string | null
+          dbl: number
+          doc: Json | null
+          doubled: number | null
+          flag: boolean
+          from: string | null
+          grid: number[] | null
+          id: string
+          label: string | null
+          location: Database["public"]["CompositeTypes"]["point2"] | null
+          mood: Database["public"]["Enums"]["mood"]
+          moods: Database["public"]["Enums"]["mood"][] | null
+          owner_id: number
+          plain_numeric: number | null
+          price: number
+          raw_json: Json | null
+          real_num: number | null
+          score: number | null
+          serial_no: number
+          settings: NonNullable<Json>
+          short: string | null
+          small: number | null
+          span: string | null
+          tags: string[]
+          "Weird Name": string | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "things"
+          isOneToOne: true
+          isSetofReturn: true
+        }
+      }
+      origin: {
+        Args: Record<PropertyKey, never>
+        Returns: Database["public"]["CompositeTypes"]["point2"]
+        SetofOptions: {
+          from: "*"
+          to: "point2"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      ping: { Args: Record<PropertyKey, never>; Returns: undefined }
+      rather_long_function_name: {
+        Args: {
+          first_argument: string
+          second_argument: string
+          third_argument?: number
+        }
+        Returns: boolean
+      }
+      thing_label: {
+        Args: { "": Database["public"]["Tables"]["things"]["Row"] }
+        Returns: {
+          error: true
+        } & "public.thing_label takes a row of public.things: select it as a column of things, rpc() cannot call it"
+      }
+      things_of: {
+        Args: { owner: number }
+        Returns: {
+          at_local: string | null
+          at_time: string | null
+          at_utc: string
+          big: number | null
+          born: string | null
+          bytes: string | null
+          code: string | null
+          dbl: number
+          doc: Json | null
+          doubled: number | null
+          flag: boolean
+          from: string | null
+          grid: number[] | null
+          id: string
+          label: string | null
+          location: Database["public"]["CompositeTypes"]["point2"] | null
+          mood: Database["public"]["Enums"]["mood"]
+          moods: Database["public"]["Enums"]["mood"][] | null
+          owner_id: number
+          plain_numeric: number | null
+          price: number
+          raw_json: Json | null
+          real_num: number | null
+          score: number | null
+          serial_no: number
+          settings: NonNullable<Json>
+          short: string | null
+          small: number | null
+          span: string | null
+          tags: string[]
+          "Weird Name": string | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "things"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
     }
     Enums: {
-      /** How it went */
+      delivery_stage:
+        | "waiting_for_courier"
+        | "picked_up_by_courier"
+        | "out_for_delivery"
+        | "delivered_to_door"
       mood: "happy" | "so-so" | "1st"
     }
     CompositeTypes: {
@@ -214,12 +531,12 @@ export type Tables<
   DefaultSchemaTableNameOrOptions extends
     | keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
     | { schema: keyof DatabaseWithoutInternals },
-  TableName extends DefaultSchemaTableNameOrOptions extends {
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
         DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])
-    : never = never,
+    : never) = never,
 > = DefaultSchemaTableNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -243,11 +560,11 @@ export type TablesInsert<
   DefaultSchemaTableNameOrOptions extends
     | keyof DefaultSchema["Tables"]
     | { schema: keyof DatabaseWithoutInternals },
-  TableName extends DefaultSchemaTableNameOrOptions extends {
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
-    : never = never,
+    : never) = never,
 > = DefaultSchemaTableNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -268,11 +585,11 @@ export type TablesUpdate<
   DefaultSchemaTableNameOrOptions extends
     | keyof DefaultSchema["Tables"]
     | { schema: keyof DatabaseWithoutInternals },
-  TableName extends DefaultSchemaTableNameOrOptions extends {
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
-    : never = never,
+    : never) = never,
 > = DefaultSchemaTableNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -293,11 +610,11 @@ export type Enums<
   DefaultSchemaEnumNameOrOptions extends
     | keyof DefaultSchema["Enums"]
     | { schema: keyof DatabaseWithoutInternals },
-  EnumName extends DefaultSchemaEnumNameOrOptions extends {
+  EnumName extends (DefaultSchemaEnumNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"]
-    : never = never,
+    : never) = never,
 > = DefaultSchemaEnumNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -310,11 +627,11 @@ export type CompositeTypes<
   PublicCompositeTypeNameOrOptions extends
     | keyof DefaultSchema["CompositeTypes"]
     | { schema: keyof DatabaseWithoutInternals },
-  CompositeTypeName extends PublicCompositeTypeNameOrOptions extends {
+  CompositeTypeName extends (PublicCompositeTypeNameOrOptions extends {
     schema: keyof DatabaseWithoutInternals
   }
     ? keyof DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"]
-    : never = never,
+    : never) = never,
 > = PublicCompositeTypeNameOrOptions extends {
   schema: keyof DatabaseWithoutInternals
 }
@@ -326,6 +643,12 @@ export type CompositeTypes<
 export const Constants = {
   public: {
     Enums: {
+      delivery_stage: [
+        "waiting_for_courier",
+        "picked_up_by_courier",
+        "out_for_delivery",
+        "delivered_to_door",
+      ],
       mood: ["happy", "so-so", "1st"],
     },
   },

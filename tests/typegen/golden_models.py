@@ -9,7 +9,19 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import MISSING, AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+
+
+JsonNotNull = dict[str, JsonValue] | list[JsonValue] | str | int | float | bool
+"""A value of a NOT NULL json or jsonb column: anything but null."""
+
+
+class DeliveryStage(StrEnum):
+    """public.delivery_stage"""
+    WAITING_FOR_COURIER = "waiting_for_courier"
+    PICKED_UP_BY_COURIER = "picked_up_by_courier"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED_TO_DOOR = "delivered_to_door"
 
 
 class Mood(StrEnum):
@@ -25,6 +37,33 @@ class Point2(BaseModel):
     y: float | None
 
 
+class DeliveriesRow(BaseModel):
+    """A row of public.deliveries."""
+    model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
+    id: int
+    thing_id: UUID
+    stage: DeliveryStage
+    previous_delivery_stage_of_this_thing: DeliveryStage | None
+
+
+class DeliveriesInsert(BaseModel):
+    """What an insert into public.deliveries takes."""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    id: int
+    thing_id: UUID
+    stage: DeliveryStage
+    previous_delivery_stage_of_this_thing: DeliveryStage | None | MISSING = MISSING
+
+
+class DeliveriesUpdate(BaseModel):
+    """What an update of public.deliveries takes (all optional)."""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    id: int | MISSING = MISSING
+    thing_id: UUID | MISSING = MISSING
+    stage: DeliveryStage | MISSING = MISSING
+    previous_delivery_stage_of_this_thing: DeliveryStage | None | MISSING = MISSING
+
+
 class OwnersRow(BaseModel):
     """A row of public.owners."""
     model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
@@ -34,14 +73,14 @@ class OwnersRow(BaseModel):
 
 class OwnersInsert(BaseModel):
     """What an insert into public.owners takes."""
-    model_config = ConfigDict(use_attribute_docstrings=True)
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
     name: Annotated[str, Field(max_length=40)]
 
 
 class OwnersUpdate(BaseModel):
     """What an update of public.owners takes (all optional)."""
-    model_config = ConfigDict(use_attribute_docstrings=True)
-    name: Annotated[str, Field(max_length=40)] | None = None
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    name: Annotated[str, Field(max_length=40)] | MISSING = MISSING
 
 
 class ThingDetailsRow(BaseModel):
@@ -53,21 +92,21 @@ class ThingDetailsRow(BaseModel):
 
 class ThingDetailsInsert(BaseModel):
     """What an insert into public.thing_details takes."""
-    model_config = ConfigDict(use_attribute_docstrings=True)
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
     thing_id: UUID
-    note: str | None = None
+    note: str | None | MISSING = MISSING
 
 
 class ThingDetailsUpdate(BaseModel):
     """What an update of public.thing_details takes (all optional)."""
-    model_config = ConfigDict(use_attribute_docstrings=True)
-    thing_id: UUID | None = None
-    note: str | None = None
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    thing_id: UUID | MISSING = MISSING
+    note: str | None | MISSING = MISSING
 
 
 class ThingsRow(BaseModel):
     """Everything a generator must spell"""
-    model_config = ConfigDict(use_attribute_docstrings=True, validate_by_name=True, frozen=True)
+    model_config = ConfigDict(use_attribute_docstrings=True, validate_by_name=True, serialize_by_alias=True, frozen=True)
     id: UUID
     owner_id: int
     serial_no: int
@@ -100,81 +139,84 @@ class ThingsRow(BaseModel):
     location: Point2 | None
     from_: str | None = Field(alias="from")
     Weird_Name: str | None = Field(alias="Weird Name")
+    settings: JsonNotNull
     doubled: Annotated[Decimal, Field(max_digits=12, decimal_places=2)] | None
 
 
 class ThingsInsert(BaseModel):
     """What an insert into public.things takes."""
-    model_config = ConfigDict(use_attribute_docstrings=True, validate_by_name=True)
-    id: UUID | None = None
+    model_config = ConfigDict(use_attribute_docstrings=True, validate_by_name=True, serialize_by_alias=True, extra="forbid")
+    id: UUID | MISSING = MISSING
     owner_id: int
-    serial_no: int | None = None
-    flag: bool | None = None
-    small: Annotated[int, Field(ge=1, le=5)] | None = None
-    big: int | None = None
-    real_num: float | None = None
+    serial_no: int | MISSING = MISSING
+    flag: bool | MISSING = MISSING
+    small: Annotated[int, Field(ge=1, le=5)] | None | MISSING = MISSING
+    big: int | None | MISSING = MISSING
+    real_num: float | None | MISSING = MISSING
     dbl: float
     price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))]
     """Price in the currency's
     major unit
     """
-    plain_numeric: Decimal | None = None
-    score: Annotated[Decimal, Field(max_digits=5, decimal_places=2, ge=Decimal("0"), le=Decimal("100"))] | None = None
-    label: Annotated[str, Field(max_length=50)] | None = None
-    code: Annotated[str, Field(max_length=3)] | None = None
-    short: Annotated[str, Field(max_length=10)] | None = None
-    born: dt.date | None = None
-    at_time: dt.time | None = None
-    at_local: dt.datetime | None = None
-    at_utc: AwareDatetime | None = None
-    span: dt.timedelta | None = None
-    doc: JsonValue | None = None
-    raw_json: JsonValue | None = None
-    bytes_: bytes | None = Field(None, alias="bytes")
-    tags: list[str] | None = None
-    grid: list[list[int]] | None = None
-    moods: list[Mood] | None = None
-    mood: Mood | None = None
-    location: Point2 | None = None
-    from_: str | None = Field(None, alias="from")
-    Weird_Name: str | None = Field(None, alias="Weird Name")
+    plain_numeric: Decimal | None | MISSING = MISSING
+    score: Annotated[Decimal, Field(max_digits=5, decimal_places=2, ge=Decimal("0"), le=Decimal("100"))] | None | MISSING = MISSING
+    label: Annotated[str, Field(max_length=50)] | None | MISSING = MISSING
+    code: Annotated[str, Field(max_length=3)] | None | MISSING = MISSING
+    short: Annotated[str, Field(max_length=10)] | None | MISSING = MISSING
+    born: dt.date | None | MISSING = MISSING
+    at_time: dt.time | None | MISSING = MISSING
+    at_local: dt.datetime | None | MISSING = MISSING
+    at_utc: AwareDatetime | MISSING = MISSING
+    span: dt.timedelta | None | MISSING = MISSING
+    doc: JsonValue | None | MISSING = MISSING
+    raw_json: JsonValue | None | MISSING = MISSING
+    bytes_: bytes | None | MISSING = Field(MISSING, alias="bytes")
+    tags: list[str] | MISSING = MISSING
+    grid: list[list[int]] | None | MISSING = MISSING
+    moods: list[Mood] | None | MISSING = MISSING
+    mood: Mood | MISSING = MISSING
+    location: Point2 | None | MISSING = MISSING
+    from_: str | None | MISSING = Field(MISSING, alias="from")
+    Weird_Name: str | None | MISSING = Field(MISSING, alias="Weird Name")
+    settings: JsonNotNull | MISSING = MISSING
 
 
 class ThingsUpdate(BaseModel):
     """What an update of public.things takes (all optional)."""
-    model_config = ConfigDict(use_attribute_docstrings=True, validate_by_name=True)
-    id: UUID | None = None
-    owner_id: int | None = None
-    serial_no: int | None = None
-    flag: bool | None = None
-    small: Annotated[int, Field(ge=1, le=5)] | None = None
-    big: int | None = None
-    real_num: float | None = None
-    dbl: float | None = None
-    price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | None = None
+    model_config = ConfigDict(use_attribute_docstrings=True, validate_by_name=True, serialize_by_alias=True, extra="forbid")
+    id: UUID | MISSING = MISSING
+    owner_id: int | MISSING = MISSING
+    serial_no: int | MISSING = MISSING
+    flag: bool | MISSING = MISSING
+    small: Annotated[int, Field(ge=1, le=5)] | None | MISSING = MISSING
+    big: int | None | MISSING = MISSING
+    real_num: float | None | MISSING = MISSING
+    dbl: float | MISSING = MISSING
+    price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | MISSING = MISSING
     """Price in the currency's
     major unit
     """
-    plain_numeric: Decimal | None = None
-    score: Annotated[Decimal, Field(max_digits=5, decimal_places=2, ge=Decimal("0"), le=Decimal("100"))] | None = None
-    label: Annotated[str, Field(max_length=50)] | None = None
-    code: Annotated[str, Field(max_length=3)] | None = None
-    short: Annotated[str, Field(max_length=10)] | None = None
-    born: dt.date | None = None
-    at_time: dt.time | None = None
-    at_local: dt.datetime | None = None
-    at_utc: AwareDatetime | None = None
-    span: dt.timedelta | None = None
-    doc: JsonValue | None = None
-    raw_json: JsonValue | None = None
-    bytes_: bytes | None = Field(None, alias="bytes")
-    tags: list[str] | None = None
-    grid: list[list[int]] | None = None
-    moods: list[Mood] | None = None
-    mood: Mood | None = None
-    location: Point2 | None = None
-    from_: str | None = Field(None, alias="from")
-    Weird_Name: str | None = Field(None, alias="Weird Name")
+    plain_numeric: Decimal | None | MISSING = MISSING
+    score: Annotated[Decimal, Field(max_digits=5, decimal_places=2, ge=Decimal("0"), le=Decimal("100"))] | None | MISSING = MISSING
+    label: Annotated[str, Field(max_length=50)] | None | MISSING = MISSING
+    code: Annotated[str, Field(max_length=3)] | None | MISSING = MISSING
+    short: Annotated[str, Field(max_length=10)] | None | MISSING = MISSING
+    born: dt.date | None | MISSING = MISSING
+    at_time: dt.time | None | MISSING = MISSING
+    at_local: dt.datetime | None | MISSING = MISSING
+    at_utc: AwareDatetime | MISSING = MISSING
+    span: dt.timedelta | None | MISSING = MISSING
+    doc: JsonValue | None | MISSING = MISSING
+    raw_json: JsonValue | None | MISSING = MISSING
+    bytes_: bytes | None | MISSING = Field(MISSING, alias="bytes")
+    tags: list[str] | MISSING = MISSING
+    grid: list[list[int]] | None | MISSING = MISSING
+    moods: list[Mood] | None | MISSING = MISSING
+    mood: Mood | MISSING = MISSING
+    location: Point2 | None | MISSING = MISSING
+    from_: str | None | MISSING = Field(MISSING, alias="from")
+    Weird_Name: str | None | MISSING = Field(MISSING, alias="Weird Name")
+    settings: JsonNotNull | MISSING = MISSING
 
 
 class CheapThingsRow(BaseModel):
@@ -185,37 +227,104 @@ class CheapThingsRow(BaseModel):
     price: Annotated[Decimal, Field(max_digits=12, decimal_places=2)] | None
 
 
+class CheapestRow(BaseModel):
+    """A row of public.cheapest."""
+    model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
+    id: UUID | None
+    price: Annotated[Decimal, Field(max_digits=12, decimal_places=2)] | None
+
+
+class OwnerNamesRow(BaseModel):
+    """A row of public.owner_names."""
+    model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
+    id: int | None
+    name: Annotated[str, Field(max_length=40)] | None
+
+
+class OwnerThingsRow(BaseModel):
+    """A row of public.owner_things."""
+    model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
+    id: UUID | None
+    owner_id: int | None
+    owner_name: Annotated[str, Field(max_length=40)] | None
+
+
+class OwnerTotalsRow(BaseModel):
+    """A row of public.owner_totals."""
+    model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
+    owner_id: int | None
+    things: int | None
+
+
 class AddNumbersArgs(BaseModel):
     """Arguments of: Adds two numbers"""
-    model_config = ConfigDict(use_attribute_docstrings=True)
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
     a: int
-    b: int | None = None
+    b: int | MISSING = MISSING
+
+
+class FirstThingArgs(BaseModel):
+    """Arguments of: public.first_thing(owner bigint)"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    owner: int
+
+
+class Greet1Args(BaseModel):
+    """Arguments of: public.greet(name text)"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    name: str
+
+
+class Greet2Args(BaseModel):
+    """Arguments of: public.greet(name text, times integer)"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    name: str
+    times: int
 
 
 class LabelCountsArgs(BaseModel):
-    """Arguments of: public.label_counts"""
-    model_config = ConfigDict(use_attribute_docstrings=True)
+    """Arguments of: public.label_counts()"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
 
 
 class LabelCountsResult(BaseModel):
-    """A row of: public.label_counts"""
+    """A row of: public.label_counts()"""
     model_config = ConfigDict(use_attribute_docstrings=True, frozen=True)
     label: str | None
     n: int | None
 
 
 class MoodOfArgs(BaseModel):
-    """Arguments of: public.mood_of"""
-    model_config = ConfigDict(use_attribute_docstrings=True)
+    """Arguments of: public.mood_of(m mood)"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
     m: Mood
 
 
+class OnlyThingArgs(BaseModel):
+    """Arguments of: public.only_thing(owner bigint)"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    owner: int
+
+
+class OriginArgs(BaseModel):
+    """Arguments of: public.origin()"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+
+
 class PingArgs(BaseModel):
-    """Arguments of: public.ping"""
-    model_config = ConfigDict(use_attribute_docstrings=True)
+    """Arguments of: public.ping()"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+
+
+class RatherLongFunctionNameArgs(BaseModel):
+    """Arguments of: public.rather_long_function_name(first_argument text, second_argument text, third_argument integer)"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    first_argument: str
+    second_argument: str
+    third_argument: int | MISSING = MISSING
 
 
 class ThingsOfArgs(BaseModel):
-    """Arguments of: public.things_of"""
-    model_config = ConfigDict(use_attribute_docstrings=True)
+    """Arguments of: public.things_of(owner bigint)"""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
     owner: int

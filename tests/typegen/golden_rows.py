@@ -12,6 +12,13 @@ from uuid import UUID
 Json = dict[str, 'Json'] | list['Json'] | str | int | float | bool | None
 """A json or jsonb value as psycopg returns it."""
 
+JsonNotNull = dict[str, Json] | list[Json] | str | int | float | bool
+"""A value of a NOT NULL json or jsonb column: anything but null."""
+
+
+DeliveryStage = Literal["waiting_for_courier", "picked_up_by_courier", "out_for_delivery", "delivered_to_door"]
+"""public.delivery_stage"""
+
 
 Mood = Literal["happy", "so-so", "1st"]
 """How it went"""
@@ -20,6 +27,30 @@ Mood = Literal["happy", "so-so", "1st"]
 class Point2(TypedDict):
     x: float | None
     y: float | None
+
+
+class DeliveriesRow(TypedDict):
+    """A row of public.deliveries."""
+    id: int
+    thing_id: UUID
+    stage: DeliveryStage
+    previous_delivery_stage_of_this_thing: DeliveryStage | None
+
+
+class DeliveriesInsert(TypedDict):
+    """What an insert into public.deliveries takes."""
+    id: int
+    thing_id: UUID
+    stage: DeliveryStage
+    previous_delivery_stage_of_this_thing: NotRequired[DeliveryStage | None]
+
+
+class DeliveriesUpdate(TypedDict, total=False):
+    """What an update of public.deliveries takes (all optional)."""
+    id: int
+    thing_id: UUID
+    stage: DeliveryStage
+    previous_delivery_stage_of_this_thing: DeliveryStage | None
 
 
 class OwnersRow(TypedDict):
@@ -88,6 +119,7 @@ ThingsRow = TypedDict(
         "location": Point2 | None,
         "from": str | None,
         "Weird Name": str | None,
+        "settings": JsonNotNull,
         "doubled": Decimal | None,
     },
     total=True,
@@ -126,6 +158,7 @@ ThingsInsert = TypedDict(
         "location": NotRequired[Point2 | None],
         "from": NotRequired[str | None],
         "Weird Name": NotRequired[str | None],
+        "settings": NotRequired[JsonNotNull],
     },
     total=True,
 )
@@ -163,6 +196,7 @@ ThingsUpdate = TypedDict(
         "location": Point2 | None,
         "from": str | None,
         "Weird Name": str | None,
+        "settings": JsonNotNull,
     },
     total=False,
 )
@@ -175,33 +209,91 @@ class CheapThingsRow(TypedDict):
     price: Decimal | None
 
 
+class CheapestRow(TypedDict):
+    """A row of public.cheapest."""
+    id: UUID | None
+    price: Decimal | None
+
+
+class OwnerNamesRow(TypedDict):
+    """A row of public.owner_names."""
+    id: int | None
+    name: str | None
+
+
+class OwnerThingsRow(TypedDict):
+    """A row of public.owner_things."""
+    id: UUID | None
+    owner_id: int | None
+    owner_name: str | None
+
+
+class OwnerTotalsRow(TypedDict):
+    """A row of public.owner_totals."""
+    owner_id: int | None
+    things: int | None
+
+
 class AddNumbersArgs(TypedDict):
     """Arguments of: Adds two numbers"""
     a: int
     b: NotRequired[int]
 
 
+class FirstThingArgs(TypedDict):
+    """Arguments of: public.first_thing(owner bigint)"""
+    owner: int
+
+
+class Greet1Args(TypedDict):
+    """Arguments of: public.greet(name text)"""
+    name: str
+
+
+class Greet2Args(TypedDict):
+    """Arguments of: public.greet(name text, times integer)"""
+    name: str
+    times: int
+
+
 class LabelCountsArgs(TypedDict):
-    """Arguments of: public.label_counts"""
+    """Arguments of: public.label_counts()"""
     pass
 
 
 class LabelCountsResult(TypedDict):
-    """A row of: public.label_counts"""
+    """A row of: public.label_counts()"""
     label: str | None
     n: int | None
 
 
 class MoodOfArgs(TypedDict):
-    """Arguments of: public.mood_of"""
+    """Arguments of: public.mood_of(m mood)"""
     m: Mood
 
 
-class PingArgs(TypedDict):
-    """Arguments of: public.ping"""
+class OnlyThingArgs(TypedDict):
+    """Arguments of: public.only_thing(owner bigint)"""
+    owner: int
+
+
+class OriginArgs(TypedDict):
+    """Arguments of: public.origin()"""
     pass
 
 
+class PingArgs(TypedDict):
+    """Arguments of: public.ping()"""
+    pass
+
+
+class RatherLongFunctionNameArgs(TypedDict):
+    """Arguments of: public.rather_long_function_name(first_argument text, second_argument text, third_argument integer)"""
+    first_argument: str
+    second_argument: str
+    third_argument: NotRequired[int]
+
+
 class ThingsOfArgs(TypedDict):
-    """Arguments of: public.things_of"""
+    """Arguments of: public.things_of(owner bigint)"""
     owner: int

@@ -39,6 +39,7 @@ create table public.things (
   location public.point2,
   "from" text,
   "Weird Name" text,
+  settings jsonb not null default '{}',
   doubled numeric(12, 2) generated always as (price * 2) stored
 );
 comment on table public.things is 'Everything a generator must spell';
@@ -62,3 +63,36 @@ create function public.label_counts() returns table (label text, n bigint)
   language sql stable as 'select label, count(*) from public.things group by label';
 create function public.ping() returns void language sql as '';
 create function public.mood_of(m public.mood) returns public.mood language sql as 'select m';
+
+-- What Supabase's generator spells specially: views over views, embeds through
+-- views, updatable and read-only views, functions returning rows, overloads,
+-- computed fields, a body argument, and members too long for one line.
+create view public.owner_things with (security_invoker = true) as
+  select t.id, t.owner_id, o.name as owner_name
+    from public.things t join public.owners o on o.id = t.owner_id;
+create view public.cheapest with (security_invoker = true) as
+  select id, price from public.cheap_things;
+create view public.owner_totals with (security_invoker = true) as
+  select owner_id, count(*) as things from public.things group by owner_id;
+create materialized view public.owner_names as select id, name from public.owners;
+create function public.first_thing(owner bigint) returns public.things
+  language sql stable as 'select * from public.things where owner_id = owner limit 1';
+create function public.only_thing(owner bigint) returns setof public.things rows 1
+  language sql stable as 'select * from public.things where owner_id = owner limit 1';
+create function public.thing_label(public.things) returns text
+  language sql stable as 'select $1.label';
+create function public.greet(name text) returns text language sql as 'select name';
+create function public.greet(name text, times integer) returns text
+  language sql as 'select repeat(name, times)';
+create function public.origin() returns public.point2 language sql as 'select 0::float8, 0::float8';
+create function public.echo(json) returns json language sql as 'select $1';
+create function public.rather_long_function_name(first_argument text, second_argument text,
+  third_argument integer default 3) returns boolean language sql as 'select true';
+create type public.delivery_stage as enum
+  ('waiting_for_courier', 'picked_up_by_courier', 'out_for_delivery', 'delivered_to_door');
+create table public.deliveries (
+  id bigint primary key,
+  thing_id uuid not null unique references public.things (id),
+  stage public.delivery_stage not null,
+  previous_delivery_stage_of_this_thing public.delivery_stage
+);

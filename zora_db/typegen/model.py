@@ -9,10 +9,18 @@ insert may leave it out, and which constraints a validator can carry
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import product
 
-from zora_db.catalog import Catalog, Column, Constraint, Domain, Relation, TypeRef
+from zora_db.catalog import Catalog, Column, Constraint, Domain, Function, Relation, TypeRef
+from zora_db.typegen.collation import english_key
+
+# Tables in the app's schema that are not the app's: Alembic's bookkeeping.
+NOT_THE_APPS = frozenset({"alembic_version"})
+# Argument types PostgREST passes a whole request body to when unnamed.
+_BODY_TYPES = frozenset({"json", "jsonb", "text"})
 
 # PostgreSQL base type → a language-neutral scalar.
 SCALARS = {
@@ -91,6 +99,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Relationship:
+    """A foreign key as PostgREST embeds along it, also through views' columns."""
+
     foreign_key: str
     columns: tuple[str, ...]
     one_to_one: bool
@@ -101,20 +111,35 @@ class Relationship:
 @dataclass(frozen=True)
 class Table:
     name: str
-    fields: tuple[Field, ...]
+    fields: tuple[Field, ...]  # in column order; ``generated``: a view's unwritable column
     comment: str | None
     is_view: bool
-    relationships: tuple[Relationship, ...] = ()
+    relationships: tuple[Relationship, ...] = ()  # in Supabase's order
+    insertable: bool = True  # views: PostgREST can insert through it
+    updatable: bool = True
 
 
 @dataclass(frozen=True)
 class FunctionShape:
     name: str
-    args: tuple[Field, ...]  # optional_on_insert: the argument has a default
+    args: tuple[Field, ...]  # input arguments, "" for an unnamed one; optional: has a default
     returns: Type
     returns_set: bool
     returns_table: tuple[Field, ...]  # the columns of ``returns table (...)``
     comment: str | None
+    signature: str = ""  # the identity arguments: orders overloads
+    estimated_rows: float | None = None  # ROWS of a set-returning function
+    row_argument: str | None = None  # the only argument is this relation's row
+
+    @property
+    def named(self) -> bool:
+        """Whether every argument has a name (what a language's keyword call needs)."""
+        return all(a.name for a in self.args)
+
+    @property
+    def one_row(self) -> bool:
+        """Whether PostgREST answers with one row: not a set, or a set of ROWS 1."""
+        return not (self.estimated_rows is not None and self.estimated_rows > 1)
 
 
 @dataclass(frozen=True)
@@ -192,39 +217,29 @@ class _Builder:
             if k.schema == schema:
                 self.constraints.setdefault(k.table, []).append(k)
         self.notes: list[str] = []
+        self.relationships: dict[str, tuple[Relationship, ...]] = {}
 
     def schema(self) -> Schema:
-        relations = [r for r in self.catalog.relations if r.schema == self.name]
-        tables = tuple(self.table(r) for r in relations if r.kind in ("table", "partitioned table"))
+        relations = [
+            r
+            for r in self.catalog.relations
+            if r.schema == self.name and r.name not in NOT_THE_APPS
+        ]
+        self.relationships = self._all_relationships(relations)
+        tables = tuple(
+            self.table(r)
+            for r in relations
+            if r.kind in ("table", "partitioned table", "foreign table")
+        )
         views = tuple(self.table(r) for r in relations if r.kind in ("view", "materialized view"))
         functions = tuple(
-            FunctionShape(
-                f.name,
-                tuple(
-                    Field(
-                        a.name or f"arg{i}",
-                        self.type(a.type_ref),
-                        nullable=False,
-                        optional_on_insert=a.has_default,
-                    )
-                    for i, a in enumerate(f.inputs, 1)
-                ),
-                self.type(f.return_type_ref),
-                f.returns_set,
-                tuple(
-                    Field(a.name or f"column{i}", self.type(a.type_ref), nullable=True)
-                    for i, a in enumerate(f.outputs, 1)
-                )
-                if f.return_type_ref.name == "record"
-                else (),
-                f.comment,
-            )
+            self.function(f)
             for f in self.catalog.functions
             if f.schema == self.name
             and f.kind == "function"
             and not any(a.type_ref.name == "trigger" for a in f.arguments)
             and f.return_type_ref.name not in ("trigger", "event_trigger")
-            and all(a.name for a in f.inputs)  # PostgREST calls by name only
+            and self._callable(f)
         )
         enums = tuple(
             EnumShape(e.name, e.values, e.comment)
@@ -238,14 +253,68 @@ class _Builder:
         )
         return Schema(self.name, tables, views, functions, enums, composites, tuple(self.notes))
 
+    def _callable(self, function: Function) -> bool:
+        """Whether PostgREST exposes it: the rules of its schema cache, as Supabase reads them."""
+        inputs = function.inputs
+        unnamed = [a for a in inputs if not a.name]
+        if not unnamed:
+            return True
+        if all(a.has_default and a.type_ref.name in _BODY_TYPES for a in unnamed):
+            return True
+        return len(inputs) == 1 and (
+            inputs[0].type_ref.name in _BODY_TYPES or inputs[0].type_ref.relation
+        )
+
+    def function(self, f: Function) -> FunctionShape:
+        single = f.arguments[0].type_ref if len(f.arguments) == 1 else None
+        return FunctionShape(
+            f.name,
+            tuple(
+                Field(
+                    a.name or "",
+                    self.type(a.type_ref),
+                    nullable=False,
+                    optional_on_insert=a.has_default,
+                )
+                for a in f.inputs
+            ),
+            self.type(f.return_type_ref),
+            f.returns_set,
+            tuple(
+                Field(a.name or f"column{i}", self.type(a.type_ref), nullable=True)
+                for i, a in enumerate(f.outputs, 1)
+            )
+            if f.return_type_ref.name == "record"
+            else (),
+            f.comment,
+            f.identity_arguments,
+            f.estimated_rows,
+            single.name if single is not None and self._is_row(single) else None,
+        )
+
+    def _is_row(self, ref: TypeRef) -> bool:
+        """A table's, view's or composite type's row (what SetofOptions can name)."""
+        return ref.schema == self.name and (
+            ref.name in self.relations or ref.name in self.composites
+        )
+
     def table(self, relation: Relation) -> Table:
         checks = tuple(k for k in self.constraints.get(relation.name, ()) if k.kind == "check")
+        fields = tuple(self.field(c, checks) for c in relation.columns)
+        is_view = relation.kind in ("view", "materialized view")
+        if is_view:  # what a view's insert or update may not set is "generated" for it
+            fields = tuple(
+                replace(f, generated=not c.writable)
+                for f, c in zip(fields, relation.columns, strict=True)
+            )
         return Table(
             relation.name,
-            tuple(self.field(c, checks) for c in relation.columns),
+            fields,
             relation.comment,
-            relation.kind in ("view", "materialized view"),
-            self.relationships(relation),
+            is_view,
+            self.relationships.get(relation.name, ()),
+            relation.insertable,
+            relation.updatable,
         )
 
     def field(self, column: Column, checks: tuple[Constraint, ...]) -> Field:
@@ -306,17 +375,63 @@ class _Builder:
         self.notes.append(f"{ref.qualified} has no mapping: typed as unknown")
         return Type(scalar="unknown")
 
-    def relationships(self, relation: Relation) -> tuple[Relationship, ...]:
-        own = self.constraints.get(relation.name, ())
-        unique = {k.columns for k in own if k.kind in ("primary key", "unique")}
-        return tuple(
-            Relationship(
-                k.name,
-                k.columns,
-                k.columns in unique,
-                k.ref_table or "",
-                k.ref_columns,
+    def _all_relationships(self, relations: list[Relation]) -> dict[str, tuple[Relationship, ...]]:
+        """Each relation's relationships: its foreign keys, and those its views' columns carry.
+
+        A view that shows every column of a foreign key (or of the key it
+        references) lets PostgREST embed along that key through the view,
+        once for each choice of view columns; views of views count too.
+        """
+        views = {r.name: r for r in relations if r.sources}
+        shown = {name: self._shown_columns(view, views) for name, view in views.items()}
+
+        def ways(table: str, columns: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+            """The relation itself, and every view showing all of ``columns`` of ``table``."""
+            found = [(table, columns)]
+            for name, origin in shown.items():
+                choices = [origin.get((table, c), []) for c in columns]
+                found += [(name, combo) for combo in product(*choices)]
+            return found
+
+        by_relation: dict[str, list[Relationship]] = {}
+        for table, keys in self.constraints.items():
+            unique = {k.columns for k in keys if k.kind in ("primary key", "unique")}
+            for k in keys:
+                if k.kind != "foreign key" or k.ref_schema != self.name or not k.ref_table:
+                    continue
+                for source, columns in ways(table, k.columns):
+                    for target, referenced in ways(k.ref_table, k.ref_columns):
+                        by_relation.setdefault(source, []).append(
+                            Relationship(k.name, columns, k.columns in unique, target, referenced)
+                        )
+        return {
+            name: tuple(
+                sorted(
+                    found,
+                    key=lambda r: (
+                        english_key(r.foreign_key),
+                        english_key(r.referenced_relation),
+                        english_key(json.dumps(list(r.referenced_columns), separators=(",", ":"))),
+                    ),
+                )
             )
-            for k in own
-            if k.kind == "foreign key" and k.ref_schema == self.name
-        )
+            for name, found in by_relation.items()
+        }
+
+    def _shown_columns(
+        self, view: Relation, views: dict[str, Relation]
+    ) -> dict[tuple[str, str], list[str]]:
+        """(table, column) → the view's columns that show it, through views of views."""
+        shown: dict[tuple[str, str], list[str]] = {}
+        for source in view.sources:
+            if source.schema != self.name:
+                continue
+            relation, column, seen = source.relation, source.relation_column, {view.name}
+            while relation in views and relation not in seen:  # follow views to the table
+                seen.add(relation)
+                inner = next((s for s in views[relation].sources if s.column == column), None)
+                if inner is None:
+                    break
+                relation, column = inner.relation, inner.relation_column
+            shown.setdefault((relation, column), []).append(source.column)
+        return shown

@@ -5,6 +5,13 @@ out is optional; generated columns absent) and ``…Update`` (all optional);
 per view a ``…Row``; enums; composite types; per function its ``…Args`` and,
 for ``returns table``, its ``…Result``. Both flavours share the naming and
 the walk over the model; only the spelling differs.
+
+What is written refuses what the database refuses: an Insert, Update or
+Args model forbids unknown fields (a misspelt column, a generated one), and
+a column that may be left out is ``MISSING`` until set, not ``None``: a NOT
+NULL column with a default may be absent but never null, and a dump sends
+only what was set, so no ``exclude_unset`` is needed. Rows ignore columns
+they do not know, so a row from a newer schema still reads.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -42,6 +50,8 @@ _RESERVED = {
     "UUID",
     "dt",
     "Json",
+    "MISSING",
+    "JsonNotNull",
     # builtins an annotation in the class may name
     "bool",
     "bytes",
@@ -115,8 +125,14 @@ class _Flavour:
             return f"{pascal(t.row)}Row"
         return self.scalar(t.scalar or "unknown")
 
+    def of(self, f: Field) -> str:
+        """A field's type; JSON's own null is refused where the column is NOT NULL."""
+        if f.type.scalar == "json" and not f.nullable:
+            return "JsonNotNull"
+        return self.type(f.type)
+
     def constrained(self, f: Field) -> str:
-        base = self.type(f.type)
+        base = self.of(f)
         if not self.pydantic or f.type.array_of is not None:
             return base
         constraints = _constraints(f.bounds, base)
@@ -160,11 +176,11 @@ def _docstring(text: str | None, indent: str) -> list[str]:
     return [f'{indent}"""{lines[0]}', *rest, f'{indent}"""']
 
 
-def render_pydantic(schemas: tuple[Schema, ...], header: str) -> str:
+def render_pydantic(schemas: tuple[Schema, ...], header: str, options: object = None) -> str:
     return _render(schemas, header, _Flavour(pydantic=True))
 
 
-def render_typeddict(schemas: tuple[Schema, ...], header: str) -> str:
+def render_typeddict(schemas: tuple[Schema, ...], header: str, options: object = None) -> str:
     return _render(schemas, header, _Flavour(pydantic=False))
 
 
@@ -181,8 +197,16 @@ def _render(schemas: tuple[Schema, ...], header: str, flavour: _Flavour) -> str:
             "",
             "Json = dict[str, 'Json'] | list['Json'] | str | int | float | bool | None",
             '"""A json or jsonb value as psycopg returns it."""',
-            "",
         ]
+    if "JsonNotNull" in text:
+        value = "JsonValue" if flavour.pydantic else "Json"
+        out += [
+            "",
+            f"JsonNotNull = dict[str, {value}] | list[{value}] | str | int | float | bool",
+            '"""A value of a NOT NULL json or jsonb column: anything but null."""',
+        ]
+    if not flavour.pydantic or "JsonNotNull" in text:
+        out.append("")
     return "\n".join(out) + text.rstrip("\n") + "\n"
 
 
@@ -202,7 +226,7 @@ def _imports(text: str, flavour: _Flavour) -> list[str]:
     if used("UUID"):
         lines.append("from uuid import UUID")
     if flavour.pydantic:
-        names = ("AwareDatetime", "BaseModel", "ConfigDict", "Field", "JsonValue")
+        names = ("MISSING", "AwareDatetime", "BaseModel", "ConfigDict", "Field", "JsonValue")
         lines += ["", f"from pydantic import {', '.join(n for n in names if used(n))}"]
     return lines
 
@@ -233,9 +257,15 @@ def _schema(schema: Schema, flavour: _Flavour) -> Iterator[str]:
             yield from _class(
                 f"{pascal(table.name)}{mode.capitalize()}", table.fields, mode, flavour, doc
             )
-    for function in schema.functions:
+    callable_ = [f for f in schema.functions if f.named]  # unnamed: only PostgREST passes them
+    overloads = Counter(f.name for f in callable_)
+    seen: Counter[str] = Counter()
+    for function in callable_:
+        seen[function.name] += 1
         name = pascal(function.name)
-        doc = function.comment or f"{schema.name}.{function.name}"
+        if overloads[function.name] > 1:  # numbered in signature order
+            name = f"{name}{seen[function.name]}"
+        doc = function.comment or f"{schema.name}.{function.name}({function.signature})"
         yield from _class(f"{name}Args", function.args, "args", flavour, f"Arguments of: {doc}")
         if function.returns_table:
             yield from _class(
@@ -260,9 +290,8 @@ def _class(
     if flavour.pydantic:
         options = ["use_attribute_docstrings=True"]
         if any(attribute(f.name) != f.name for f in kept):
-            options.append("validate_by_name=True")
-        if mode == "row":
-            options.append("frozen=True")
+            options += ["validate_by_name=True", "serialize_by_alias=True"]
+        options.append("frozen=True" if mode == "row" else 'extra="forbid"')
         yield f"    model_config = ConfigDict({', '.join(options)})"
     elif not kept:
         yield "    pass"
@@ -285,7 +314,7 @@ def _functional_typeddict(
 
 
 def _typeddict_annotation(f: Field, mode: str, flavour: _Flavour) -> str:
-    annotation = flavour.type(f.type) + (" | None" if f.nullable else "")
+    annotation = flavour.of(f) + (" | None" if f.nullable else "")
     if mode in ("insert", "args") and f.optional_on_insert:
         return f"NotRequired[{annotation}]"
     return annotation
@@ -299,11 +328,9 @@ def _field(f: Field, mode: str, flavour: _Flavour) -> Iterator[str]:
     py = attribute(f.name)
     if flavour.pydantic:
         extras = [f"alias={json.dumps(f.name)}"] if py != f.name else []
-        if optional:
-            if not f.nullable:
-                annotation = f"{annotation} | None"
-            default = f"Field(None, {', '.join(extras)})" if extras else "None"
-            yield f"    {py}: {annotation} = {default}"
+        if optional:  # absent until set: never sent, and not the same as null
+            default = f"Field(MISSING, {', '.join(extras)})" if extras else "MISSING"
+            yield f"    {py}: {annotation} | MISSING = {default}"
         elif extras:
             yield f"    {py}: {annotation} = Field({', '.join(extras)})"
         else:

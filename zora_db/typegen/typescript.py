@@ -1,18 +1,45 @@
-"""``database.types.ts``: the shape Supabase's own generator writes.
+"""``database.types.ts``: what ``supabase gen types typescript`` writes, member for member.
 
 ``export type Database = { public: { Tables, Views, Functions, Enums,
-CompositeTypes } }`` and the helpers ``Tables<>``, ``TablesInsert<>``,
-``TablesUpdate<>``, ``Enums<>``, ``CompositeTypes<>`` and ``Constants``, so
-``createClient<Database>()`` types every query and the apps can switch
-between this file and ``supabase gen types`` without changing a line.
+CompositeTypes } }``, the helpers ``Tables<>``, ``TablesInsert<>``,
+``TablesUpdate<>``, ``Enums<>``, ``CompositeTypes<>`` and ``Constants``, in
+Supabase's order (English collation, columns by name) and laid out as its
+formatter lays them out, so an app can switch between this file and
+Supabase's without a diff beyond the documented choices (see the README):
+
+* the columns of a ``returns table`` function may be null, because they can;
+* ``isOneToOne`` is always given, as ``supabase gen types`` gives it;
+* ``alembic_version`` is not the app's and is left out;
+* types Supabase leaves ``unknown`` that have a JSON form (``inet``, ``oid``,
+  ``money``, ``name``, ``tsvector``, ...) are typed.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from importlib.resources import files
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from zora_db.typegen.collation import english_key
+
+if TYPE_CHECKING:
+    from zora_db.typegen import Options
+from zora_db.typegen.layout import (
+    HARDLINE,
+    LINE,
+    SOFTLINE,
+    Doc,
+    IfBroken,
+    align,
+    group,
+    indent,
+    join,
+)
+from zora_db.typegen.layout import (
+    render as layout,
+)
 from zora_db.typegen.model import Field, FunctionShape, Relationship, Schema, Table, Type
 
 SCALARS = {
@@ -44,163 +71,332 @@ export type Json =
   | Json[]
 """
 
-# Supabase's helper types, as its generator writes them (any schema, default public).
+# Supabase's helper types, as its generator writes them (default schema public).
 HELPERS = files("zora_db").joinpath("typegen/helpers.ts").read_text(encoding="utf-8")
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
-def render(schemas: tuple[Schema, ...], header: str) -> str:
-    out = [f"// {header}", "", JSON_TYPE, "export type Database = {"]
-    for schema in schemas:
-        out += _schema(schema)
-    out += ["}", "", HELPERS, _constants(schemas)]
-    return "\n".join(out)
+@dataclass(frozen=True)
+class _Ts:
+    """A TypeScript type and what kind of node it is (the formatter treats kinds apart)."""
+
+    doc: Doc
+    kind: str = "keyword"  # keyword, literal, reference, indexed, array, object, union
+
+
+_NULL = _Ts("null")
+
+
+def render(schemas: tuple[Schema, ...], header: str, options: Options) -> str:
+    postgrest_version = options.postgrest_version
+    members: list[Doc] = []
+    if postgrest_version:
+        members.append(
+            [
+                "// Allows to automatically instantiate createClient with right options",
+                HARDLINE,
+                "// instead of createClient<Database, { PostgrestVersion: 'XX' }>(URL, KEY)",
+                HARDLINE,
+                _prop(
+                    "__InternalSupabase",
+                    _object([_prop("PostgrestVersion", _string(postgrest_version))], True),
+                ),
+            ]
+        )
+    members += [_prop(s.name, _schema(s)) for s in schemas]
+    database = ["export type Database = ", _object(members, True)]
+    constants = [
+        "export const Constants = ",
+        _literal_object(
+            [
+                (
+                    s.name,
+                    _literal_object(
+                        [
+                            (
+                                "Enums",
+                                _literal_object(
+                                    [
+                                        (e.name, _array([_string(v) for v in e.values]))
+                                        for e in _sorted(s.enums)
+                                    ]
+                                ),
+                            )
+                        ]
+                    ),
+                )
+                for s in schemas
+            ]
+        ),
+        " as const",
+    ]
+    return "\n".join(
+        [
+            f"// {header}",
+            "",
+            JSON_TYPE,
+            layout(database),
+            "",
+            HELPERS.strip(),
+            "",
+            layout(constants),
+            "",
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- layout pieces
 
 
 def _key(name: str) -> str:
-    return name if _IDENTIFIER.match(name) else json.dumps(name)
+    return name if _IDENTIFIER.fullmatch(name) else _string(name)
 
 
-def _doc(comment: str | None, indent: str) -> list[str]:
-    if not comment:
-        return []
-    lines = comment.replace("*/", "* /").splitlines()
-    if len(lines) == 1:
-        return [f"{indent}/** {lines[0]} */"]
-    return [f"{indent}/**", *(f"{indent} * {line}".rstrip() for line in lines), f"{indent} */"]
+def _string(value: str) -> str:
+    """A string literal with the formatter's choice of quotes (fewer escapes wins)."""
+    body = json.dumps(value, ensure_ascii=False)[1:-1]
+    if value.count('"') > value.count("'"):
+        return "'" + body.replace('\\"', '"').replace("'", "\\'") + "'"
+    return f'"{body}"'
 
 
-def _empty(indent: str) -> list[str]:
-    return [f"{indent}  [_ in never]: never"]
+def _object(members: list[Doc], expanded: bool = False) -> Doc:
+    """An object type: on one line when it fits (and was not written expanded)."""
+    if not members:
+        return "{}"
+    inner = join([IfBroken("", ";"), LINE], [group(m) for m in members])
+    return group("{", indent(LINE, inner), LINE, "}", broken=expanded)
 
 
-def _schema(schema: Schema) -> list[str]:
-    ind = "    "
-    out = [f"  {_key(schema.name)}: {{", f"{ind}Tables: {{"]
-    for table in schema.tables:
-        out += _table(schema.name, table, ind + "  ")
-    out += _empty(ind) if not schema.tables else []
-    out += [f"{ind}}}", f"{ind}Views: {{"]
-    for view in schema.views:
-        out += _table(schema.name, view, ind + "  ")
-    out += _empty(ind) if not schema.views else []
-    out += [f"{ind}}}", f"{ind}Functions: {{"]
-    by_name: dict[str, list[FunctionShape]] = {}
-    for function in schema.functions:
-        by_name.setdefault(function.name, []).append(function)
-    for name, overloads in by_name.items():
-        out += _function(schema.name, name, overloads, ind + "  ")
-    out += _empty(ind) if not by_name else []
-    out += [f"{ind}}}", f"{ind}Enums: {{"]
-    for enum in schema.enums:
-        out += _doc(enum.comment, ind + "  ")
-        values = " | ".join(json.dumps(v) for v in enum.values) or "never"
-        out.append(f"{ind}  {_key(enum.name)}: {values}")
-    out += _empty(ind) if not schema.enums else []
-    out += [f"{ind}}}", f"{ind}CompositeTypes: {{"]
-    for composite in schema.composites:
-        out.append(f"{ind}  {_key(composite.name)}: {{")
-        out += _fields(schema.name, composite.fields, ind + "    ", mode="row")
-        out.append(f"{ind}  }}")
-    out += _empty(ind) if not schema.composites else []
-    out += [f"{ind}}}", "  }"]
-    return out
+def _literal_object(members: list[tuple[str, Doc]]) -> Doc:
+    """An object literal, written expanded."""
+    if not members:
+        return "{}"
+    inner = join([",", LINE], [group(_key(k), ": ", v) for k, v in members])
+    return group("{", indent(LINE, inner), IfBroken(","), LINE, "}", broken=True)
 
 
-def _table(schema: str, table: Table, ind: str) -> list[str]:
-    out = [*_doc(table.comment, ind), f"{ind}{_key(table.name)}: {{"]
-    modes = ("row",) if table.is_view else ("row", "insert", "update")
-    for mode in modes:
-        out.append(f"{ind}  {mode.capitalize()}: {{")
-        out += _fields(schema, table.fields, ind + "    ", mode)
-        out.append(f"{ind}  }}")
-    out += _relationships(table.relationships, ind + "  ")
-    out.append(f"{ind}}}")
-    return out
+def _array(items: list[Doc]) -> Doc:
+    """An array literal or tuple type: one line when it fits, else one item a line."""
+    if not items:
+        return "[]"
+    return group("[", indent(SOFTLINE, join([",", LINE], items)), IfBroken(","), SOFTLINE, "]")
 
 
-def _fields(schema: str, fields: tuple[Field, ...], ind: str, mode: str) -> list[str]:
-    out: list[str] = []
-    for f in fields:
-        out += _doc(f.comment, ind)
-        ts = _type(schema, f.type) + (" | null" if f.nullable else "")
-        if mode == "row":
-            out.append(f"{ind}{_key(f.name)}: {ts}")
-        elif f.generated:
-            out.append(f"{ind}{_key(f.name)}?: never")
-        elif mode == "update" or f.optional_on_insert:
-            out.append(f"{ind}{_key(f.name)}?: {ts}")
-        else:
-            out.append(f"{ind}{_key(f.name)}: {ts}")
-    return out
+def _prop(name: str, value: Doc, optional: bool = False) -> Doc:
+    return [_key(name), "?" if optional else "", ": ", value]
 
 
-def _relationships(relationships: tuple[Relationship, ...], ind: str) -> list[str]:
-    if not relationships:
-        return [f"{ind}Relationships: []"]
-    out = [f"{ind}Relationships: ["]
-    for r in relationships:
-        out += [
-            f"{ind}  {{",
-            f"{ind}    foreignKeyName: {json.dumps(r.foreign_key)}",
-            f"{ind}    columns: {json.dumps(list(r.columns))}",
-            f"{ind}    isOneToOne: {'true' if r.one_to_one else 'false'}",
-            f"{ind}    referencedRelation: {json.dumps(r.referenced_relation)}",
-            f"{ind}    referencedColumns: {json.dumps(list(r.referenced_columns))}",
-            f"{ind}  }},",
-        ]
-    return [*out, f"{ind}]"]
+def _union(members: list[_Ts]) -> _Ts:
+    if len(members) == 1:
+        return members[0]
+    others = [m for m in members if m is not _NULL]
+    if len(others) == 1 and others[0].kind in ("object", "reference"):  # hugged: `{...} | null`
+        return _Ts(join(" | ", [m.doc for m in members]), "union")
+    code: list[Doc] = [
+        IfBroken([LINE, "| "]),
+        join([LINE, "| "], [align(2, m.doc) for m in members]),
+    ]
+    return _Ts(group(indent(code)), "union")
 
 
-def _function(schema: str, name: str, overloads: list[FunctionShape], ind: str) -> list[str]:
-    out = [*_doc(overloads[0].comment, ind), f"{ind}{_key(name)}:"]
-    for function in overloads:
-        if function.args:
-            args = "; ".join(
-                f"{_key(a.name)}{'?' if a.optional_on_insert else ''}: {_type(schema, a.type)}"
-                for a in function.args
-            )
-            args = f"{{ {args} }}"
-        else:
-            args = "Record<PropertyKey, never>"
-        if function.returns_table:
-            columns = "; ".join(
-                f"{_key(c.name)}: {_type(schema, c.type)}{' | null' if c.nullable else ''}"
-                for c in function.returns_table
-            )
-            returns = f"{{ {columns} }}"
-        else:
-            returns = _type(schema, function.returns)
-        if function.returns_set:
-            returns = f"{returns}[]" if re.fullmatch(r"[\w\[\]\"]+", returns) else f"({returns})[]"
-        out.append(f"{ind}  | {{ Args: {args}; Returns: {returns} }}")
-    return out
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
 
 
-def _type(schema: str, t: Type) -> str:
+_N = TypeVar("_N", bound=_Named)
+
+
+def _sorted(items: tuple[_N, ...] | list[_N]) -> list[_N]:
+    """By name, as Supabase's generator orders everything."""
+    return sorted(items, key=lambda item: english_key(item.name))
+
+
+# --------------------------------------------------------------------------- types
+
+
+def _type(schema: str, t: Type) -> _Ts:
     if t.array_of is not None:
-        inner = _type(schema, t.array_of)
-        return f"{inner}[]" if re.fullmatch(r"[\w\[\]\"]+", inner) else f"({inner})[]"
-    base = f"Database[{json.dumps(schema)}]"
+        # One level, whatever the declared dimensions: PostgreSQL does not enforce them.
+        inner = _type(schema, _element(t.array_of))
+        if inner.kind == "union":
+            return _Ts(["(", inner.doc, ")[]"], "array")
+        return _Ts([inner.doc, "[]"], "array")
+    base = f"Database[{_string(schema)}]"
     if t.enum:
-        return f'{base}["Enums"][{json.dumps(t.enum)}]'
+        return _Ts(f'{base}["Enums"][{_string(t.enum)}]', "indexed")
     if t.composite:
-        return f'{base}["CompositeTypes"][{json.dumps(t.composite)}]'
+        return _Ts(f'{base}["CompositeTypes"][{_string(t.composite)}]', "indexed")
     if t.row:
         kind = "Views" if t.row_of_view else "Tables"
-        return f'{base}["{kind}"][{json.dumps(t.row)}]["Row"]'
-    return SCALARS[t.scalar or "unknown"]
+        return _Ts(f'{base}["{kind}"][{_string(t.row)}]["Row"]', "indexed")
+    scalar = SCALARS[t.scalar or "unknown"]
+    return _Ts(scalar, "reference" if scalar[0].isupper() else "keyword")
 
 
-def _constants(schemas: tuple[Schema, ...]) -> str:
-    out = ["export const Constants = {"]
-    for schema in schemas:
-        out.append(f"  {_key(schema.name)}: {{")
-        out.append("    Enums: {")
-        for enum in schema.enums:
-            values = ", ".join(json.dumps(v) for v in enum.values)
-            out.append(f"      {_key(enum.name)}: [{values}],")
-        out += ["    },", "  },"]
-    out.append("} as const")
-    return "\n".join(out) + "\n"
+def _element(t: Type) -> Type:
+    return _element(t.array_of) if t.array_of is not None else t
+
+
+def _nullable(t: _Ts, nullable: bool) -> _Ts:
+    if t.doc == "Json" and not nullable:  # Json includes null; the column does not
+        return _Ts("NonNullable<Json>", "reference")
+    if not nullable or t.doc == "unknown":  # unknown already includes null
+        return t
+    return _union([t, _NULL])
+
+
+def _column(schema: str, f: Field, *, optional: bool = False, nullable: bool | None = None) -> Doc:
+    t = _nullable(_type(schema, f.type), f.nullable if nullable is None else nullable)
+    return _prop(f.name, t.doc, optional)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _schema(schema: Schema) -> Doc:
+    functions: dict[str, list[FunctionShape]] = {}
+    for function in sorted(schema.functions, key=lambda f: english_key(f.name)):
+        functions.setdefault(function.name, []).append(function)
+    sections = [
+        ("Tables", [_prop(t.name, _table(schema, t)) for t in _sorted(schema.tables)]),
+        ("Views", [_prop(v.name, _table(schema, v)) for v in _sorted(schema.views)]),
+        ("Functions", [_prop(n, _overloads(schema, fs)) for n, fs in functions.items()]),
+        (
+            "Enums",
+            [
+                _prop(e.name, _union([_Ts(_string(v), "literal") for v in e.values]).doc)
+                for e in _sorted(schema.enums)
+            ],
+        ),
+        (
+            "CompositeTypes",
+            [
+                _prop(
+                    c.name,
+                    _object([_column(schema.name, f, nullable=True) for f in c.fields], True),
+                )
+                for c in _sorted(schema.composites)
+            ],
+        ),
+    ]
+    return _object(
+        [_prop(name, _object(m or ["[_ in never]: never"], True)) for name, m in sections], True
+    )
+
+
+def _table(schema: Schema, table: Table) -> Doc:
+    columns = _sorted(table.fields)
+    row = [_column(schema.name, f) for f in columns]
+    row += [
+        _prop(f.name, _nullable(_returns(schema, f), True).doc) for f in _computed(schema, table)
+    ]
+    members = [_prop("Row", _object(row, True))]
+    if not table.is_view:
+        members += [
+            _prop(
+                "Insert",
+                _object([_written(schema, f, f.optional_on_insert) for f in columns], True),
+            ),
+            _prop("Update", _object([_written(schema, f, True) for f in columns], True)),
+        ]
+    else:  # a view's writable columns may always be left out, and be null
+        writes = [_written(schema, f, True, nullable=True) for f in columns]
+        members += [_prop("Insert", _object(writes, True))] if table.insertable else []
+        members += [_prop("Update", _object(writes, True))] if table.updatable else []
+    members.append(_prop("Relationships", _array([_relationship(r) for r in table.relationships])))
+    return _object(members, True)
+
+
+def _written(schema: Schema, f: Field, optional: bool, nullable: bool | None = None) -> Doc:
+    if f.generated:
+        return _prop(f.name, "never", optional=True)
+    return _column(schema.name, f, optional=optional, nullable=nullable)
+
+
+def _relationship(r: Relationship) -> Doc:
+    return _object(
+        [
+            _prop("foreignKeyName", _string(r.foreign_key)),
+            _prop("columns", _array([_string(c) for c in r.columns])),
+            _prop("isOneToOne", "true" if r.one_to_one else "false"),
+            _prop("referencedRelation", _string(r.referenced_relation)),
+            _prop("referencedColumns", _array([_string(c) for c in r.referenced_columns])),
+        ],
+        True,
+    )
+
+
+def _computed(schema: Schema, table: Table) -> list[FunctionShape]:
+    """Functions of this table's row alone: PostgREST selects them like columns."""
+    return [
+        f
+        for f in sorted(schema.functions, key=lambda f: english_key(f.name))
+        if len(f.args) == 1 and f.args[0].type.row == table.name
+    ]
+
+
+def _overloads(schema: Schema, functions: list[FunctionShape]) -> Doc:
+    ordered = sorted(functions, key=lambda f: english_key(f.signature))
+    return _union([_Ts(_signature(schema, f), "object") for f in ordered]).doc
+
+
+def _signature(schema: Schema, f: FunctionShape) -> Doc:
+    if f.args:
+        args = _object(
+            [
+                _prop(a.name, _type(schema.name, a.type).doc, a.optional_on_insert)
+                for a in sorted(f.args, key=lambda a: english_key(a.name))
+            ]
+        )
+    else:
+        args = "Record<PropertyKey, never>"
+    returns = _returns(schema, f)
+    target = _row_name(f.returns)
+    members = [_prop("Args", args)]
+    if f.row_argument and not f.args[0].name and not target:
+        # Only PostgREST's select can pass it a row: rpc() of it fails, so its type says so.
+        refusal = (
+            f"{schema.name}.{f.name} takes a row of {schema.name}.{f.row_argument}: "
+            f"select it as a column of {f.row_argument}, rpc() cannot call it"
+        )
+        error = _object([_prop("error", "true")])
+        members.append(_prop("Returns", group(error, " & ", _string(refusal))))
+    elif f.returns_set and not (f.one_row and target):
+        members.append(_prop("Returns", [returns.doc, "[]"]))
+    else:
+        members.append(_prop("Returns", returns.doc))
+    if target:  # what .rpc(...).select() may embed from
+        members.append(
+            _prop(
+                "SetofOptions",
+                _object(
+                    [
+                        _prop("from", _string(f.row_argument or "*")),
+                        _prop("to", _string(target)),
+                        _prop("isOneToOne", "true" if f.one_row else "false"),
+                        _prop("isSetofReturn", "true" if f.returns_set else "false"),
+                    ],
+                    True,
+                ),
+            )
+        )
+    return _object(members)
+
+
+def _row_name(t: Type) -> str | None:
+    return t.row or t.composite
+
+
+def _returns(schema: Schema, f: FunctionShape) -> _Ts:
+    if f.returns_table:  # deliberately nullable: nothing stops a null in these columns
+        columns = sorted(f.returns_table, key=lambda c: english_key(c.name))
+        return _Ts(_object([_column(schema.name, c) for c in columns], True), "object")
+    relation = next((t for t in (*schema.tables, *schema.views) if t.name == f.returns.row), None)
+    if relation is not None:
+        return _Ts(
+            _object([_column(schema.name, c) for c in _sorted(relation.fields)], True), "object"
+        )
+    return _type(schema.name, f.returns)

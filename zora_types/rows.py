@@ -12,6 +12,9 @@ from uuid import UUID
 Json = dict[str, 'Json'] | list['Json'] | str | int | float | bool | None
 """A json or jsonb value as psycopg returns it."""
 
+JsonNotNull = dict[str, Json] | list[Json] | str | int | float | bool
+"""A value of a NOT NULL json or jsonb column: anything but null."""
+
 
 DevicePlatform = Literal["ios", "android", "web"]
 """public.device_platform"""
@@ -88,21 +91,6 @@ class AddressesUpdate(TypedDict, total=False):
     is_default: bool
     created_at: dt.datetime
     updated_at: dt.datetime
-
-
-class AlembicVersionRow(TypedDict):
-    """A row of public.alembic_version."""
-    version_num: str
-
-
-class AlembicVersionInsert(TypedDict):
-    """What an insert into public.alembic_version takes."""
-    version_num: str
-
-
-class AlembicVersionUpdate(TypedDict, total=False):
-    """What an update of public.alembic_version takes (all optional)."""
-    version_num: str
 
 
 class CartItemsRow(TypedDict):
@@ -308,7 +296,7 @@ class NotificationsRow(TypedDict):
     title: str
     description: str | None
     action_url: str | None
-    data: Json
+    data: JsonNotNull
     is_read: bool
     created_at: dt.datetime
 
@@ -321,7 +309,7 @@ class NotificationsInsert(TypedDict):
     title: str
     description: NotRequired[str | None]
     action_url: NotRequired[str | None]
-    data: NotRequired[Json]
+    data: NotRequired[JsonNotNull]
     is_read: NotRequired[bool]
     created_at: NotRequired[dt.datetime]
 
@@ -334,7 +322,7 @@ class NotificationsUpdate(TypedDict, total=False):
     title: str
     description: str | None
     action_url: str | None
-    data: Json
+    data: JsonNotNull
     is_read: bool
     created_at: dt.datetime
 
@@ -646,7 +634,7 @@ class ReviewsUpdate(TypedDict, total=False):
 class SystemConfigRow(TypedDict):
     """A row of public.system_config."""
     key: str
-    value: Json
+    value: JsonNotNull
     description: str | None
     updated_by: UUID | None
     created_at: dt.datetime
@@ -656,7 +644,7 @@ class SystemConfigRow(TypedDict):
 class SystemConfigInsert(TypedDict):
     """What an insert into public.system_config takes."""
     key: str
-    value: Json
+    value: JsonNotNull
     description: NotRequired[str | None]
     updated_by: NotRequired[UUID | None]
     created_at: NotRequired[dt.datetime]
@@ -666,7 +654,7 @@ class SystemConfigInsert(TypedDict):
 class SystemConfigUpdate(TypedDict, total=False):
     """What an update of public.system_config takes (all optional)."""
     key: str
-    value: Json
+    value: JsonNotNull
     description: str | None
     updated_by: UUID | None
     created_at: dt.datetime
@@ -753,13 +741,13 @@ class BroadcastEventArgs(TypedDict):
     """Arguments of: Broadcast an event on a private Realtime channel (realtime.send); admins and the service role only."""
     channel: str
     event: str
-    payload: Json
+    payload: JsonNotNull
 
 
 class CreateOrderArgs(TypedDict):
     """Arguments of: Place an order with its items in one transaction; returns the priced order. A replay with the same idempotency_key returns the same order."""
     vendor_id: UUID
-    items: Json
+    items: JsonNotNull
     address_id: NotRequired[UUID]
     notes: NotRequired[str]
     idempotency_key: NotRequired[UUID]
