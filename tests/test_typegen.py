@@ -448,6 +448,14 @@ export async function nearest(): Promise<number> {
   return data[0]?.distance_km ?? 0
 }
 
+export async function placed(vendorId: string): Promise<number> {
+  const { data, error } = await supabase
+    .rpc("create_order", { vendor_id: vendorId, items: [] })
+    .select("id, order_items(quantity)")
+  if (error) throw error
+  return data.order_items.reduce((sum, item) => sum + item.quantity, 0)
+}
+
 export const pending: Enums<"order_status"> = "pending"
 """
 TS_ERRORS = {
@@ -461,6 +469,16 @@ export const status: Enums<"order_status"> = "shipped\"""",
 export async function wrong(): Promise<number> {
   const { data } = await supabase.from("orders").select("*").single()
   return data!.status
+}""",
+    "an embed create_order's rows do not have": """
+export async function wrongEmbed(): Promise<void> {
+  const { data } = await supabase.rpc("create_order", { vendor_id: "v", items: [] })
+    .select("id, reviews(rating)")
+  const ratings: number = data!.reviews.length
+}""",
+    "a null for a NOT NULL json column": """
+export async function nullData(): Promise<void> {
+  await supabase.from("system_config").insert({ key: "k", value: null })
 }""",
     "a missing function argument": """
 export async function nearest(): Promise<void> {

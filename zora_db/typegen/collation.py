@@ -21,7 +21,7 @@ _PUNCTUATION = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 _DIGITS = "0123456789"
 _PRIMARY = {c: i for i, c in enumerate(_PUNCTUATION + _DIGITS)}
 _LETTERS = len(_PRIMARY)  # letters come after every symbol and digit
-_BEYOND = 0x10000  # characters outside Latin letters, after them, by code point
+_BEYOND = 0x100  # characters outside Latin letters, after them, by code point
 
 
 def _weights(char: str) -> tuple[int, int, int]:
@@ -33,14 +33,21 @@ def _weights(char: str) -> tuple[int, int, int]:
     accents = sum(ord(c) for c in base[1:])
     if "a" <= letter.lower() <= "z":
         return _LETTERS + ord(letter.lower()) - ord("a"), accents, int(letter.isupper())
-    return _BEYOND + ord(char), 0, 0
+    return min(_BEYOND + ord(char), 0x10FFFF), 0, 0
 
 
-def english_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
-    """A sort key that orders names as ``Intl.Collator("en").compare`` does."""
+def english_key(name: str) -> tuple[str, str, str]:
+    """A sort key that orders names as ``Intl.Collator("en").compare`` does.
+
+    The three levels as strings whose code points are the weights, so
+    comparing keys compares primary weights, then accents, then case.
+    """
+    if name.isascii():  # the common case, by table lookup
+        return name.translate(_ASCII_PRIMARY), "\0" * len(name), name.translate(_ASCII_CASE)
     weights = [_weights(c) for c in name]
-    return (
-        tuple(w[0] for w in weights),
-        tuple(w[1] for w in weights),
-        tuple(w[2] for w in weights),
-    )
+    primary, accents, case = ("".join(chr(w[level]) for w in weights) for level in range(3))
+    return primary, accents, case
+
+
+_ASCII_PRIMARY = {i: chr(_weights(chr(i))[0]) for i in range(128)}
+_ASCII_CASE = {i: chr(_weights(chr(i))[2]) for i in range(128)}

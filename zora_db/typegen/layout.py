@@ -68,6 +68,22 @@ def join(separator: Doc, docs: list[Doc]) -> list[Doc]:
     return out
 
 
+def flat(doc: Doc) -> str | None:
+    """``doc`` on one line, as a group that fits prints it; None if it must break."""
+    if isinstance(doc, str):
+        return doc
+    if isinstance(doc, list):
+        parts = [flat(d) for d in doc]
+        return None if None in parts else "".join(parts)  # type: ignore[arg-type]
+    if isinstance(doc, Indent):
+        return flat(doc.contents)
+    if isinstance(doc, IfBroken):
+        return flat(doc.flat)
+    if isinstance(doc, Line):
+        return None if doc.hard else "" if doc.soft else " "
+    return None if doc.broken else flat(doc.contents)
+
+
 def render(doc: Doc, width: int = WIDTH) -> str:
     """``doc`` as text: groups flat where they fit, trailing spaces trimmed."""
     _propagate_breaks(doc)

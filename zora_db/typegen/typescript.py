@@ -26,19 +26,19 @@ from zora_db.typegen.collation import english_key
 
 if TYPE_CHECKING:
     from zora_db.typegen import Options
+from zora_db.typegen import layout
 from zora_db.typegen.layout import (
     HARDLINE,
     LINE,
     SOFTLINE,
+    WIDTH,
     Doc,
     IfBroken,
     align,
+    flat,
     group,
     indent,
     join,
-)
-from zora_db.typegen.layout import (
-    render as layout,
 )
 from zora_db.typegen.model import Field, FunctionShape, Relationship, Schema, Table, Type
 
@@ -136,11 +136,11 @@ def render(schemas: tuple[Schema, ...], header: str, options: Options) -> str:
             f"// {header}",
             "",
             JSON_TYPE,
-            layout(database),
+            layout.render(database),
             "",
             HELPERS.strip(),
             "",
-            layout(constants),
+            layout.render(constants),
             "",
         ]
     )
@@ -165,7 +165,9 @@ def _object(members: list[Doc], expanded: bool = False) -> Doc:
     """An object type: on one line when it fits (and was not written expanded)."""
     if not members:
         return "{}"
-    inner = join([IfBroken("", ";"), LINE], [group(m) for m in members])
+    inner = join(
+        [IfBroken("", ";"), LINE], [m if isinstance(m, str) else group(m) for m in members]
+    )
     return group("{", indent(LINE, inner), LINE, "}", broken=expanded)
 
 
@@ -184,8 +186,18 @@ def _array(items: list[Doc]) -> Doc:
     return group("[", indent(SOFTLINE, join([",", LINE], items)), IfBroken(","), SOFTLINE, "]")
 
 
+# No member is indented deeper than this, so a line this much shorter than the
+# width fits wherever it is printed, and can be text rather than a document:
+# most of a large schema's lines, which keeps printing fast and small.
+_DEEPEST = 16
+
+
 def _prop(name: str, value: Doc, optional: bool = False) -> Doc:
-    return [_key(name), "?" if optional else "", ": ", value]
+    member: list[Doc] = [_key(name), "?" if optional else "", ": ", value]
+    text = flat(member)
+    if text is not None and len(text) <= WIDTH - _DEEPEST:
+        return text
+    return member
 
 
 def _union(members: list[_Ts]) -> _Ts:
