@@ -26,7 +26,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import Script, ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
@@ -293,7 +293,12 @@ def run_env(context: EnvironmentContext) -> None:
     if context.is_offline_mode():
         _run_offline(context, settings)
         return
-    given: Connection | None = config.attributes.get("connection")  # pytest-alembic et al.
+    # A caller's own connection (the Alembic cookbook) or engine (pytest-alembic).
+    given: Connection | Engine | None = config.attributes.get("connection")
+    if isinstance(given, Engine):
+        with given.connect() as conn:
+            _run_online(context, conn, settings)
+        return
     if given is not None:
         _run_online(context, given, settings)
         return
