@@ -178,17 +178,27 @@ def test_an_unknown_revision_cannot_be_checked(db_url: str) -> None:
         revision_status(db_url)
 
 
-def test_cli_reports_drift_and_exits_1(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_drift_and_exits_10(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     query(db_url, "alter policy orders_select on public.orders using (true)")
     result = run_cli(capsys, "-d", db_url, "check")
-    assert result.code == 1
+    assert result.code == 10
     assert f"revision: {migrations.heads()[0].revision} (at head)" in result.out
     assert "orders_select" in result.out and "drift: 1 differences" in result.out
     as_json = run_cli(capsys, "-d", db_url, "check", "--json")
-    assert as_json.code == 1
+    assert as_json.code == 10
     report = json.loads(as_json.out)
     assert report["revision"]["state"] == "at head"
     assert [(d["kind"], d["change"]) for d in report["drift"]] == [("policy", "changed")]
+
+
+def test_cli_behind_head_exits_11(compat_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """CI's question "is this database migrated?" gets no: behind is not a pass."""
+    migrations.upgrade(compat_db_url, "0009")
+    result = run_cli(capsys, "-d", compat_db_url, "check")
+    assert result.code == 11
+    assert (
+        "no drift" in result.out and "the database is behind: run `zora-db upgrade`" in result.err
+    )
 
 
 def test_cli_clean_database_exits_0(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:

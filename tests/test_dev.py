@@ -41,7 +41,7 @@ def dev_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def test_dev_lifecycle(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status = run_cli(capsys, "dev", "status")
-    assert status.code == 1 and "not created" in status.out
+    assert status.code == 12 and "not created" in status.out
 
     assert run_cli(capsys, "dev", "start").code == 0
     url = run_cli(capsys, "dev", "url").out.strip()
@@ -61,7 +61,7 @@ def test_dev_lifecycle(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=2)
     stopped = run_cli(capsys, "dev", "status")
-    assert stopped.code == 1 and "stopped" in stopped.out
+    assert stopped.code == 12 and "stopped" in stopped.out
 
     assert run_cli(capsys, "dev", "start").code == 0  # data survives a restart
     assert run_cli(capsys, "dev", "url").out.strip() == url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -210,7 +211,7 @@ def test_a_view_that_checks_as_invoker_and_hides_auth_users_is_fine(db_url: str)
 # --------------------------------------------------------------------------- the command
 
 
-def test_cli_exit_code_is_1_only_for_errors(
+def test_cli_fails_at_warn_by_default_and_as_told(
     db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clean = run_cli(capsys, "lint", "--database-url", db_url)
@@ -218,21 +219,94 @@ def test_cli_exit_code_is_1_only_for_errors(
 
     query(db_url, "drop index public.favorites_product_id_idx")  # info only
     info = run_cli(capsys, "lint", "--database-url", db_url)
-    assert info.code == 0 and "unindexed_foreign_keys" in info.out and "1 info" in info.out
+    assert info.code == 0 and "unindexed_foreign_keys" in info.out
+    assert run_cli(capsys, "lint", "-d", db_url, "--fail-on", "info").code == 10
 
     query(db_url, "create table public.leaky (id int primary key)")
     error = run_cli(capsys, "lint", "--database-url", db_url, "--json")
-    assert error.code == 1
-    findings = json.loads(error.out)["findings"]
-    leaky = next(f for f in findings if f["object"] == "public.leaky")
+    assert error.code == 10
+    report = json.loads(error.out)
+    leaky = next(f for f in report["findings"] if f["object"] == "public.leaky")
     assert leaky == {
         "lint": "rls_disabled_in_public",
         "level": Level.ERROR,
         "category": Category.SECURITY,
         "object": "public.leaky",
         "detail": "row level security is off: every granted row is readable",
-        "remediation": next(x.remediation for x in LINTS if x.name == leaky["lint"]),
+        "remediation": "alter table public.leaky enable row level security, and add policies "
+        "for what clients may do",
+        "allowed": None,
     }
+    assert report["failed"] == 1 and report["fail_on"] == "warn"
+    assert run_cli(capsys, "lint", "-d", db_url, "--fail-on", "error").code == 10
+    assert run_cli(capsys, "lint", "-d", db_url, "--fail-on", "fatal").code == 2  # usage
+
+
+PLANTED_DEFINER = (
+    "create function public.planted_admin_backdoor_with_a_long_name(target uuid) "
+    "returns void language plpgsql security definer as 'begin end';"
+    "grant execute on function public.planted_admin_backdoor_with_a_long_name(uuid) to anon"
+)
+DEFINER = "public.planted_admin_backdoor_with_a_long_name(target uuid)"
+
+
+def test_a_planted_definer_function_fails_ci_in_whole_lines(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two warnings (no search_path, callable by anon) fail the default gate, printed uncut."""
+    query(db_url, PLANTED_DEFINER)
+    outcome = run_cli(capsys, "lint", "-d", db_url)  # captured: not a terminal
+    assert outcome.code == 10
+    lines = outcome.out.strip().splitlines()
+    assert f"warn function_search_path_mutable {DEFINER}: " in lines[0] + lines[1]
+    for line in lines:
+        assert line.count(DEFINER) >= 2, line  # the object, and the fix that names it
+    assert f"(fix: alter function {DEFINER} set search_path = ''" in outcome.out
+    assert "2 finding(s) at warn or above" in outcome.err
+
+
+def test_an_allow_list_accepts_reviewed_findings_only(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query(db_url, PLANTED_DEFINER)
+    allow = tmp_path / "lint.toml"
+    allow.write_text(
+        "[[allow]]\n"
+        'lint = "function_search_path_mutable"\n'
+        f'object = "{DEFINER}"\n'
+        'reason = "reviewed: the body names no object"\n'
+    )
+    partly = run_cli(capsys, "lint", "-d", db_url, "--allow-list", str(allow))
+    assert partly.code == 10  # the other warning is not reviewed
+    assert "[allowed: reviewed: the body names no object]" in partly.out
+    with allow.open("a") as file:
+        file.write(
+            '[[allow]]\nlint = "security_definer_function_exposed"\n'
+            f'object = "{DEFINER}"\nreason = "anon may call it by design"\n'
+            '[[allow]]\nlint = "no_primary_key"\nobject = "public.gone"\nreason = "old"\n'
+        )
+    accepted = run_cli(capsys, "lint", "-d", db_url, "--allow-list", str(allow))
+    assert accepted.code == 0, accepted.out
+    assert "public.gone, which has no such finding: remove the entry" in accepted.err
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('lint = "no_primary_key"\nobject = "public.t"\n', "needs lint, object and reason"),
+        ('lint = "nope"\nobject = "public.t"\nreason = "r"\n', "unknown lint 'nope'"),
+        ("lint = \n", "is not valid TOML"),
+    ],
+)
+def test_a_bad_allow_list_is_refused(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str, message: str
+) -> None:
+    allow = tmp_path / "lint.toml"
+    allow.write_text("[[allow]]\n" + entry)
+    outcome = run_cli(capsys, "lint", "-d", db_url, "--allow-list", str(allow))
+    assert outcome.code == 3 and message in outcome.err and "Traceback" not in outcome.err
+    missing = run_cli(capsys, "lint", "-d", db_url, "--allow-list", str(tmp_path / "no.toml"))
+    assert missing.code == 3 and "no allow-list at" in missing.err
 
 
 def test_cli_without_a_url_lints_a_throwaway_at_head(

@@ -62,7 +62,7 @@ def test_cli_exit_codes_and_json(
     assert "0 new finding(s), 8 reviewed" in clean.out
     config = extra_migrations("9203", UNSAFE[0][0])
     unsafe = run_cli(capsys, "-c", str(config), "safety")
-    assert unsafe.code == 1
+    assert unsafe.code == 10
     assert "require-concurrent-index-creation" in unsafe.out and "unsafe: 1 new" in unsafe.out
     as_json = run_cli(capsys, "-c", str(config), "safety", "9203", "--json")
     assert [f["rule"] for f in json.loads(as_json.out)["findings"]] == [

@@ -555,7 +555,7 @@ def test_check_prints_a_diff_and_writes_nothing(
     outcome = run_cli(
         capsys, "-d", db_url, "gen-types", "-l", "typescript", "-o", str(target), "--check"
     )
-    assert outcome.code == 1
+    assert outcome.code == 10
     assert "-// old" in outcome.out and "+export type Database = {" in outcome.out
     assert "out of date" in outcome.err
     assert target.read_text() == "// old\n"

@@ -148,7 +148,7 @@ def test_cli_verify_fails_on_a_weakened_migration(
         "drop policy vendors_update on public.vendors;",
     )
     result = run_cli(capsys, "-c", str(config), "-d", server.admin_url, "verify")
-    assert result.code == 1
+    assert result.code == 10
     assert "FAILED lint: realtime_replica_identity public.orders" in result.out
     assert "FAILED access matrix: camden update vendors" in result.out
     assert "FAILED realtime: customer app: public.orders user_id=eq.{uid} (alice)" in result.out

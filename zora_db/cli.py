@@ -35,8 +35,8 @@ from zora_db.compat import BootstrapOutcome, bootstrap
 from zora_db.contract import POSTGREST_VERSION
 from zora_db.devdb import DevCluster
 from zora_db.drift import Difference
-from zora_db.errors import ConfigError, ZoraDbError
-from zora_db.lint import Finding, Level, run_lints
+from zora_db.errors import BEHIND, CHECK_FAILED, NOT_RUNNING, ConfigError, ZoraDbError
+from zora_db.lint import Finding, Level, apply_allow_list, failing, load_allow_list, run_lints
 from zora_db.migrations import MigrationSettings
 from zora_db.scratch import database_or_scratch, scratch_database
 from zora_db.seed import seed
@@ -383,9 +383,31 @@ def _target(option: str | None) -> str | None:
     return configured_url(option or STATE.database_url)
 
 
+FailOn = Annotated[
+    Level,
+    typer.Option(
+        "--fail-on",
+        help="Exit 10 when a finding at this level or a more severe one is not in the allow-list.",
+        case_sensitive=False,
+    ),
+]
+
+
 @app.command("lint")
 def lint_command(
-    database_url: DatabaseUrl = None, schema: Schemas = None, json_output: Json = False
+    database_url: DatabaseUrl = None,
+    schema: Schemas = None,
+    fail_on: FailOn = Level.WARN,
+    allow_list: Annotated[
+        Path | None,
+        typer.Option(
+            "--allow-list",
+            help="Reviewed findings to accept ([[allow]] lint, object, reason). "
+            "Default: lint.toml beside the migrations, if there is one.",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: Json = False,
 ) -> None:
     """Check the schema for Supabase's security and performance mistakes, and ours.
 
@@ -394,35 +416,54 @@ def lint_command(
     in policies, overlapping permissive policies, unindexed foreign keys,
     duplicate indexes, tables without a primary key, extensions in public, and
     realtime tables missing from supabase_realtime. Without a database URL it
-    lints a throwaway database migrated to head. Exit code 1 when any finding
-    is an error.
+    lints a throwaway database migrated to head. Exit code 10 when a finding
+    at --fail-on (default warn) or above is not in the allow-list; on a
+    terminal a table, otherwise one finding per line.
     """
+    path = allow_list or Path(migrations.script_directory(STATE.config_path).dir) / "lint.toml"
+    allowed = load_allow_list(path, required=allow_list is not None)
     with database_or_scratch(_target(database_url), config_path=STATE.config_path, say=_say) as url:
         findings = run_lints(introspect(url, tuple(schema) if schema else None))
+    findings, unused = apply_allow_list(findings, allowed)
+    for lint, obj in unused:
+        _say(f"note: {path} allows {lint} on {obj}, which has no such finding: remove the entry")
+    failed = failing(findings, fail_on)
     if json_output:
-        out.print_json(data={"findings": [asdict(f) for f in findings]})
+        out.print_json(
+            data={
+                "findings": [asdict(f) for f in findings],
+                "fail_on": str(fail_on),
+                "failed": len(failed),
+            }
+        )
     else:
         _render_findings(findings)
-    if any(f.level is Level.ERROR for f in findings):
-        raise typer.Exit(1)
+    if failed:
+        _say(f"{len(failed)} finding(s) at {fail_on} or above are not in the allow-list ({path})")
+        raise typer.Exit(CHECK_FAILED)
 
 
 def _render_findings(findings: list[Finding]) -> None:
     if not findings:
         out.print("no findings")
         return
+    if not out.is_terminal:  # a CI log: whole lines, nothing cut to a column width
+        for f in findings:
+            out.print(escape(f.line()), soft_wrap=True, highlight=False)
+        return
     table = Table(box=box.SIMPLE)
     table.add_column("level", no_wrap=True)
     table.add_column("lint (category)", no_wrap=True)
-    table.add_column("object")
-    table.add_column("problem and fix")
+    table.add_column("object", overflow="fold")
+    table.add_column("problem and fix", overflow="fold")
     colour = {Level.ERROR: "bold red", Level.WARN: "yellow", Level.INFO: "cyan"}
     for f in findings:
+        allowed = f"\n[green]allowed: {escape(f.allowed)}[/]" if f.allowed else ""
         table.add_row(
             f"[{colour[f.level]}]{f.level}[/]",
             f"{f.lint}\n[dim]({f.category})[/]",
             escape(f.object),
-            f"{escape(f.detail)}\n[dim]fix: {escape(f.remediation)}[/]",
+            f"{escape(f.detail)}\n[dim]fix: {escape(f.remediation)}[/]{allowed}",
         )
     out.print(table)
     counts = Counter(f.level for f in findings)
@@ -437,8 +478,9 @@ def check_command(database_url: DatabaseUrl = None, json_output: Json = False) -
     does not know: exit code 5) and drift: every table, column, type,
     default, constraint, index, enum, function, trigger, policy, RLS flag,
     grant, publication member and replica identity that differs from a
-    throwaway database migrated to the same revision. Exit code 1 on drift.
-    Read-only: it changes nothing in the database.
+    throwaway database migrated to the same revision. Exit codes: 0 at head
+    without drift, 10 drift, 11 behind head (run `zora-db upgrade`), 5 at a
+    revision this checkout does not know. Read-only: it changes nothing.
     """
     url = _url(database_url)
     result = check(url, config_path=STATE.config_path, say=_say)
@@ -463,7 +505,10 @@ def check_command(database_url: DatabaseUrl = None, json_output: Json = False) -
         out.print(escape(line + ")"))
         _render_drift(result.differences)
     if result.drifted:
-        raise typer.Exit(1)
+        raise typer.Exit(CHECK_FAILED)
+    if status.state != "at head":
+        _say(f"the database is {status.state}: run `zora-db upgrade`")
+        raise typer.Exit(BEHIND)
 
 
 def _render_drift(differences: list[Difference]) -> None:
@@ -496,7 +541,7 @@ def safety_command(
     without a default, a rewriting type change, a constraint without NOT
     VALID, and the rest of squawk's rules, on the offline SQL of every
     revision. Findings reviewed for revisions already in history are listed
-    in alembic/safety.toml with their reason; any other finding: exit code 1.
+    in alembic/safety.toml with their reason; any other finding: exit code 10.
     Needs no database.
     """
     findings = safety.lint(revisions, config_path=STATE.config_path)
@@ -521,7 +566,7 @@ def safety_command(
         verdict = "[bold red]unsafe[/]" if new else "[bold green]safe[/]"
         out.print(f"{verdict}: {len(new)} new finding(s), {allowed} reviewed (alembic/safety.toml)")
     if new:
-        raise typer.Exit(1)
+        raise typer.Exit(CHECK_FAILED)
 
 
 export_app = typer.Typer(help="Write the migration history in another tool's format.")
@@ -591,7 +636,7 @@ def gen_types_command(
     check: Annotated[
         bool,
         typer.Option(
-            "--check", help="Write nothing; exit 1 with a diff when a file is not up to date."
+            "--check", help="Write nothing; exit 10 with a diff when a file is not up to date."
         ),
     ] = False,
 ) -> None:
@@ -644,7 +689,7 @@ def gen_types_command(
             f"[bold red]out of date[/]: {', '.join(stale)}; "
             "run `zora-db gen-types` and commit the result"
         )
-        raise typer.Exit(1)
+        raise typer.Exit(CHECK_FAILED)
     if check:
         _say(f"up to date: {', '.join(str(p) for p in targets.values())}")
 
@@ -673,7 +718,7 @@ def verify_command(database_url: DatabaseUrl = None, json_output: Json = False) 
     runs every check (each rolled back) and drops it. With a database URL the
     temporary database is made on that server (its role needs CREATEDB, and
     superuser for the realtime check); existing databases are never touched.
-    Without one, on a throwaway server. Exit code 1 when any check fails.
+    Without one, on a throwaway server. Exit code 10 when any check fails.
     """
     server = _target(database_url)
     with scratch_database(server, seeded=True, config_path=STATE.config_path, say=_say) as url:
@@ -683,7 +728,7 @@ def verify_command(database_url: DatabaseUrl = None, json_output: Json = False) 
     else:
         _render_report(report)
     if not report.passed:
-        raise typer.Exit(1)
+        raise typer.Exit(CHECK_FAILED)
 
 
 def _report_json(report: Report) -> dict[str, object]:
@@ -877,12 +922,12 @@ def dev_status() -> None:
     status = DevCluster().status()
     if not status.initialised:
         out.print(f"not created ({status.directory}); run `zora-db dev start`")
-        raise typer.Exit(1)
+        raise typer.Exit(NOT_RUNNING)
     out.print(f"directory:   {status.directory}")
     out.print(f"url:         {redact(status.url or '')}")
     if not status.running:
         out.print("state:       stopped (run `zora-db dev start`)")
-        raise typer.Exit(1)
+        raise typer.Exit(NOT_RUNNING)
     out.print("state:       running")
     summary = summarize(status.url or "")
     out.print(f"revision:    {_revs(summary.revision)}")
@@ -938,7 +983,7 @@ def _confirm(action: str, warning: str, yes: bool) -> None:
     if not sys.stdin.isatty():
         raise ConfigError(f"refusing to {action} without confirmation", hint="pass --yes")
     if not typer.confirm(f"{action}? {warning}", default=False):
-        raise typer.Exit(1)
+        raise ConfigError(f"did not {action}: not confirmed", hint="nothing was changed")
 
 
 # --------------------------------------------------------------------------- entry point

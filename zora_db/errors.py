@@ -67,3 +67,9 @@ class SubscriptionError(ZoraDbError):
     """A realtime subscription Supabase Realtime would refuse (bad filter, column, event)."""
 
     exit_code = 3
+
+
+# Exit codes that are answers, not errors: a check ran, and what it found fails it.
+CHECK_FAILED = 10  # lint at --fail-on or above, drift, verify, safety, a stale file (--check)
+BEHIND = 11  # check: the database is behind head (run `zora-db upgrade`)
+NOT_RUNNING = 12  # dev status: the development database is not created or not running

@@ -8,10 +8,12 @@ Adding a lint is adding an entry to ``LINTS``.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 
 from zora_db.catalog import Catalog, Column, Policy, Relation
 from zora_db.contract import (
@@ -20,6 +22,7 @@ from zora_db.contract import (
     REALTIME_PUBLICATION,
     REALTIME_TABLES,
 )
+from zora_db.errors import ConfigError
 
 
 class Level(StrEnum):
@@ -42,6 +45,12 @@ class Finding:
     object: str
     detail: str
     remediation: str
+    allowed: str | None = None  # the reviewed reason, when the allow-list accepts it
+
+    def line(self) -> str:
+        """One line for logs: level, lint, the object in full, the problem and its fix."""
+        text = f"{self.level} {self.lint} {self.object}: {self.detail} (fix: {self.remediation})"
+        return f"{text} [allowed: {self.allowed}]" if self.allowed else text
 
 
 # A check yields (object, detail) pairs.
@@ -293,7 +302,7 @@ LINTS: tuple[Lint, ...] = (
         Level.ERROR,
         Category.SECURITY,
         "A table the API exposes has row level security disabled.",
-        "alter table … enable row level security, and add policies for what clients may do",
+        "alter table {object} enable row level security, and add policies for what clients may do",
         _rls_disabled_in_public,
     ),
     Lint(
@@ -301,7 +310,7 @@ LINTS: tuple[Lint, ...] = (
         Level.ERROR,
         Category.SECURITY,
         "A table has policies but row level security is disabled, so they are ignored.",
-        "alter table … enable row level security",
+        "alter table {object} enable row level security",
         _policy_exists_rls_disabled,
     ),
     Lint(
@@ -309,7 +318,7 @@ LINTS: tuple[Lint, ...] = (
         Level.INFO,
         Category.SECURITY,
         "Row level security is on, clients have grants, and no policy lets them through.",
-        "add policies, or revoke the grants if no client should reach the table",
+        "add policies on {object}, or revoke the grants if no client should reach it",
         _rls_enabled_no_policy,
     ),
     Lint(
@@ -317,7 +326,7 @@ LINTS: tuple[Lint, ...] = (
         Level.WARN,
         Category.SECURITY,
         "A function resolves names through the caller's search_path.",
-        "alter function … set search_path = '' and schema-qualify every name in its body",
+        "alter function {object} set search_path = '' and schema-qualify every name in its body",
         _function_search_path_mutable,
     ),
     Lint(
@@ -325,8 +334,8 @@ LINTS: tuple[Lint, ...] = (
         Level.WARN,
         Category.SECURITY,
         "A SECURITY DEFINER function in an exposed schema is callable by API clients.",
-        "move it to a schema the API does not expose (private), or revoke execute from "
-        "public, anon and authenticated",
+        "move {object} to a schema the API does not expose (private), or revoke execute on "
+        "function {object} from public, anon, authenticated",
         _security_definer_function_exposed,
     ),
     Lint(
@@ -334,7 +343,7 @@ LINTS: tuple[Lint, ...] = (
         Level.ERROR,
         Category.SECURITY,
         "A view in an exposed schema runs as its owner, bypassing row level security.",
-        "create the view with (security_invoker = true)",
+        "alter view {object} set (security_invoker = true)",
         _security_definer_view,
     ),
     Lint(
@@ -342,7 +351,8 @@ LINTS: tuple[Lint, ...] = (
         Level.ERROR,
         Category.SECURITY,
         "A view in an exposed schema exposes auth.users (emails, metadata) to API clients.",
-        "drop the view, revoke select from anon and authenticated, or read public.profiles",
+        "drop view {object}, revoke select on it from anon and authenticated, or read "
+        "public.profiles",
         _auth_users_exposed,
     ),
     Lint(
@@ -350,7 +360,7 @@ LINTS: tuple[Lint, ...] = (
         Level.WARN,
         Category.PERFORMANCE,
         "A policy calls auth.uid() (or another per-statement function) for every row.",
-        "wrap the call in a sub-select: (select auth.uid()), so it is evaluated once",
+        "in {object}, wrap the call in a sub-select: (select auth.uid()), so it runs once",
         _auth_rls_initplan,
     ),
     Lint(
@@ -358,7 +368,7 @@ LINTS: tuple[Lint, ...] = (
         Level.WARN,
         Category.PERFORMANCE,
         "Several permissive policies apply to one role and action; each runs for every row.",
-        "combine them into one policy with OR",
+        "combine the permissive policies on {object} into one with OR",
         _multiple_permissive_policies,
     ),
     Lint(
@@ -366,7 +376,7 @@ LINTS: tuple[Lint, ...] = (
         Level.INFO,
         Category.PERFORMANCE,
         "A foreign key has no index on its columns.",
-        "create index on the table (the foreign key's columns)",
+        "create an index on {object} (the foreign key's columns)",
         _unindexed_foreign_keys,
     ),
     Lint(
@@ -374,7 +384,7 @@ LINTS: tuple[Lint, ...] = (
         Level.WARN,
         Category.PERFORMANCE,
         "Two or more indexes are identical: every write maintains all of them.",
-        "drop all but one",
+        "drop all but one of the identical indexes on {object}",
         _duplicate_index,
     ),
     Lint(
@@ -382,7 +392,7 @@ LINTS: tuple[Lint, ...] = (
         Level.INFO,
         Category.PERFORMANCE,
         "A table has no primary key.",
-        "add a primary key (an identity column if nothing else identifies a row)",
+        "alter table {object} add primary key (an identity column if nothing else does)",
         _no_primary_key,
     ),
     Lint(
@@ -390,7 +400,7 @@ LINTS: tuple[Lint, ...] = (
         Level.WARN,
         Category.SECURITY,
         "An extension is installed in the public schema.",
-        "install it in the extensions schema: create extension … with schema extensions",
+        "move {object} to the extensions schema: alter extension … set schema extensions",
         _extension_in_public,
     ),
     Lint(
@@ -398,7 +408,7 @@ LINTS: tuple[Lint, ...] = (
         Level.WARN,
         Category.SECURITY,
         "A write policy for API clients is always true: it allows every row.",
-        "restrict it, e.g. using (user_id = (select auth.uid()))",
+        "restrict {object}, e.g. using (user_id = (select auth.uid()))",
         _rls_policy_always_true,
     ),
     Lint(
@@ -406,7 +416,7 @@ LINTS: tuple[Lint, ...] = (
         Level.ERROR,
         Category.SECURITY,
         "A numeric column API clients write accepts NaN (its CHECK (x >= 0) is true for NaN).",
-        "exclude it: alter domain … add constraint … check (value <> 'NaN'), or a table CHECK",
+        "exclude NaN from {object}: a CHECK (col <> 'NaN') on the table, or on its domain",
         _money_accepts_nan,
     ),
     Lint(
@@ -414,7 +424,7 @@ LINTS: tuple[Lint, ...] = (
         Level.WARN,
         Category.SECURITY,
         "A text column API clients write has no length bound: one request can store megabytes.",
-        "alter table … add constraint … check (length(col) <= n) not valid; then validate it",
+        "bound {object}: add constraint … check (length(col) <= n) not valid; then validate it",
         _unbounded_text,
     ),
     Lint(
@@ -422,7 +432,7 @@ LINTS: tuple[Lint, ...] = (
         Level.ERROR,
         Category.CONTRACT,
         "A table the apps subscribe to is missing from the realtime publication.",
-        f"alter publication {REALTIME_PUBLICATION} add table …",
+        f"alter publication {REALTIME_PUBLICATION} add table {{object}}",
         _realtime_table_not_published,
     ),
     Lint(
@@ -431,7 +441,7 @@ LINTS: tuple[Lint, ...] = (
         Category.CONTRACT,
         "A table whose subscribers need the previous row (a filtered DELETE, `old`) "
         "lacks REPLICA IDENTITY FULL.",
-        "alter table … replica identity full",
+        "alter table {object} replica identity full",
         _realtime_replica_identity,
     ),
 )
@@ -442,11 +452,70 @@ _LEVEL_ORDER = {Level.ERROR: 0, Level.WARN: 1, Level.INFO: 2}
 def run_lints(catalog: Catalog, lints: Iterable[Lint] = LINTS) -> list[Finding]:
     """Every finding of ``lints`` on ``catalog``, errors first."""
     findings = [
-        Finding(lint.name, lint.level, lint.category, obj, detail, lint.remediation)
+        Finding(
+            lint.name, lint.level, lint.category, obj, detail, lint.remediation.format(object=obj)
+        )
         for lint in lints
         for obj, detail in lint.check(catalog)
     ]
     return sorted(findings, key=lambda f: (_LEVEL_ORDER[f.level], f.lint, f.object))
 
 
-__all__ = ["LINTS", "Category", "Finding", "Level", "Lint", "run_lints"]
+def load_allow_list(path: Path, *, required: bool = False) -> dict[tuple[str, str], str]:
+    """A reviewed allow-list: ``[[allow]]`` entries of lint, object and reason.
+
+    (lint, object) → reason. A missing file is an empty list unless it was
+    named (``required``); an entry without a reason or for an unknown lint
+    is refused, so the file cannot silently allow more than it says.
+    """
+    if not path.exists():
+        if required:
+            raise ConfigError(f"no allow-list at {path}", hint="check the --allow-list path")
+        return {}
+    try:
+        entries = tomllib.loads(path.read_text()).get("allow", [])
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the file") from None
+    known = {lint.name for lint in LINTS}
+    allowed = {}
+    for number, entry in enumerate(entries, 1):
+        lint, obj, reason = (str(entry.get(k, "")).strip() for k in ("lint", "object", "reason"))
+        if not (lint and obj and reason):
+            raise ConfigError(
+                f"{path}: allow entry {number} needs lint, object and reason",
+                hint="every accepted finding says which, on what, and why it is safe",
+            )
+        if lint not in known:
+            raise ConfigError(
+                f"{path}: allow entry {number} names an unknown lint {lint!r}",
+                hint=f"one of: {', '.join(sorted(known))}",
+            )
+        allowed[lint, obj] = reason
+    return allowed
+
+
+def apply_allow_list(
+    findings: list[Finding], allowed: dict[tuple[str, str], str]
+) -> tuple[list[Finding], list[tuple[str, str]]]:
+    """The findings with reviewed ones marked, and the entries that matched nothing."""
+    marked = [replace(f, allowed=allowed.get((f.lint, f.object))) for f in findings]
+    used = {(f.lint, f.object) for f in marked if f.allowed}
+    return marked, sorted(set(allowed) - used)
+
+
+def failing(findings: list[Finding], fail_on: Level) -> list[Finding]:
+    """The findings at ``fail_on`` or more severe that no review accepted."""
+    return [f for f in findings if not f.allowed and _LEVEL_ORDER[f.level] <= _LEVEL_ORDER[fail_on]]
+
+
+__all__ = [
+    "LINTS",
+    "Category",
+    "Finding",
+    "Level",
+    "Lint",
+    "apply_allow_list",
+    "failing",
+    "load_allow_list",
+    "run_lints",
+]
