@@ -256,7 +256,36 @@ def test_dump_sql_writes_and_removes(
     # ...and PostgreSQL's own text of them, byte for byte where nobody edited.
     unedited = "policies/public.favorites.favorites_owner.sql"
     assert definitions.read(out)[unedited] == definitions.read(SQL)[unedited]
+    assert run_cli(capsys, "-d", db_url, "dump-sql", "--sql-dir", str(out), "--check").code == 0
     query(db_url, "drop policy favorites_owner on public.favorites")
+    stale = run_cli(capsys, "-d", db_url, "dump-sql", "--sql-dir", str(out), "--check")
+    assert stale.code == 10 and "would remove" in stale.err
+    assert (
+        out / "policies/public.favorites.favorites_owner.sql"
+    ).exists()  # --check writes nothing
     again = run_cli(capsys, "-d", db_url, "dump-sql", "--sql-dir", str(out))
-    assert "1 file(s) updated" in again.out
+    assert "0 file(s) updated, 1 removed" in again.out  # a deletion, reported as one
+    assert "removed " in again.err and "favorites_owner" in again.err
     assert not (out / "policies/public.favorites.favorites_owner.sql").exists()
+
+
+def test_dump_sql_refuses_a_database_not_at_head(
+    compat_db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    migrations.upgrade(compat_db_url, "0009")
+    out = tmp_path / "sql"
+    refused = run_cli(capsys, "-d", compat_db_url, "dump-sql", "--sql-dir", str(out))
+    assert refused.code == 5 and "not at head" in refused.err and "Traceback" not in refused.err
+    assert not out.exists()  # nothing written, nothing deleted
+
+
+def test_dump_sql_quotes_reserved_words(db_url: str, tmp_path: Path) -> None:
+    """A column named `order` is granted as "order": the file applies again."""
+    query(
+        db_url,
+        'alter table public.favorites add column "order" int, add column "Note" text;'
+        'grant update ("order", "Note") on public.favorites to authenticated',
+    )
+    grants = definitions.dump(db_url)["grants/public.favorites.sql"].text
+    assert '("Note", "order")' in grants or '("order", "Note")' in grants
+    query(db_url, grants)  # it applies as written

@@ -296,6 +296,8 @@ class Catalog:
     composite_types: tuple[CompositeType, ...] = ()
     extensions: tuple[Extension, ...] = ()  # all of the database's, wherever they live
     publications: tuple[Publication, ...] = ()  # all of the database's
+    # Words an identifier must be quoted to be (PostgreSQL's, for this server's major).
+    keywords: frozenset[str] = frozenset()
     queries: int = field(default=0, compare=False)  # catalog queries it took
 
     @property
@@ -618,7 +620,11 @@ select p.pubname as name, p.puballtables as all_tables,
  order by p.pubname collate "C"
 """
 
-QUERIES = 11  # the schema list and the ten queries below; see test_catalog
+_KEYWORDS_SQL = """
+select coalesce(array_agg(word::text), '{}') from pg_catalog.pg_get_keywords() where catcode <> 'U'
+"""
+
+QUERIES = 12  # the schema list and the eleven queries below; see test_catalog
 
 
 def introspect(url: str, schemas: tuple[str, ...] | None = None) -> Catalog:
@@ -730,6 +736,7 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
         Publication(**{**row, "tables": tuple(row["tables"])})
         for row in reader.rows(_PUBLICATIONS_SQL, {})
     )
+    keywords = frozenset(reader.scalar(_KEYWORDS_SQL, {}))
     return Catalog(
         schemas=schemas,
         relations=tuple(relations),
@@ -743,6 +750,7 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
         composite_types=tuple(composites),
         extensions=extensions,
         publications=publications,
+        keywords=keywords,
         queries=reader.queries,
     )
 

@@ -313,19 +313,38 @@ def revision(
     out.print(str(path))
 
 
+Check = Annotated[
+    bool,
+    typer.Option("--check", help="Write nothing; exit 10 when a file is not up to date."),
+]
+
+
 @app.command("dump-sql")
-def dump_sql_command(database_url: DatabaseUrl = None, sql_dir: SqlDir = Path("sql")) -> None:
-    """Write sql/ from the database: one file per function, view, grant, policy, trigger.
+def dump_sql_command(
+    database_url: DatabaseUrl = None, sql_dir: SqlDir = Path("sql"), check: Check = False
+) -> None:
+    """Write sql/ from a database at head: one file per function, view, grant, policy, trigger.
 
     Without a database URL, from a throwaway database migrated to head: after
     a hand-written migration, this brings sql/ up to date (make test fails
-    while it is stale). Files of objects that no longer exist are removed.
+    while it is stale). A database at another revision is refused (exit 5).
+    Files of objects that no longer exist are removed.
     """
     with database_or_scratch(_target(database_url), config_path=STATE.config_path, say=_say) as url:
-        touched = definitions.write(definitions.dump(url), sql_dir)
-    for path in touched:
-        _say(f"updated {sql_dir / path}")
-    out.print(f"{len(touched)} file(s) updated in {escape(str(sql_dir))}")
+        files = definitions.dump(url, config_path=STATE.config_path)
+    written = definitions.write(files, sql_dir, check=check)
+    verb = ("would update", "would remove") if check else ("updated", "removed")
+    for path in written.updated:
+        _say(f"{verb[0]} {sql_dir / path}")
+    for path in written.removed:
+        _say(f"{verb[1]} {sql_dir / path}")
+    out.print(
+        f"{len(written.updated)} file(s) {verb[0]}, {len(written.removed)} {verb[1]} "
+        f"in {escape(str(sql_dir))}"
+    )
+    if check and written:
+        _say("sql/ is not up to date: run `zora-db dump-sql` and commit the result")
+        raise typer.Exit(CHECK_FAILED)
 
 
 def _report_run(result: migrations.RunResult) -> None:

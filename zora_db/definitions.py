@@ -32,7 +32,7 @@ from zora_db.catalog import (
 )
 from zora_db.db import connect
 from zora_db.drift import compare
-from zora_db.errors import ZoraDbError
+from zora_db.errors import RevisionError, ZoraDbError
 
 # Creation order; drops go the other way.
 KINDS = ("functions", "views", "grants", "policies", "triggers", "publications")
@@ -44,12 +44,19 @@ class DefinitionError(ZoraDbError):
     exit_code = 7
 
 
-def _quote(name: str) -> str:
-    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+@dataclass(frozen=True)
+class _Names:
+    """Identifiers as PostgreSQL's quote_ident writes them: quoted only where they must be."""
 
+    keywords: frozenset[str]  # the server's words that are not unreserved
 
-def _qualified(schema: str, name: str) -> str:
-    return f"{_quote(schema)}.{_quote(name)}"
+    def quote(self, name: str) -> str:
+        if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) and name not in self.keywords:
+            return name
+        return '"' + name.replace('"', '""') + '"'
+
+    def qualified(self, schema: str, name: str) -> str:
+        return f"{self.quote(schema)}.{self.quote(name)}"
 
 
 def _literal(text: str) -> str:
@@ -74,6 +81,7 @@ class Definition:
 
 def definitions(catalog: Catalog) -> dict[str, Definition]:
     """Every replaceable object of ``catalog`` as its file, by path."""
+    names = _Names(catalog.keywords)
     found: list[Definition] = []
     by_name: dict[tuple[str, str], list[Function]] = {}
     for f in catalog.functions:
@@ -82,10 +90,10 @@ def definitions(catalog: Catalog) -> dict[str, Definition]:
     for (schema, name), overloads in by_name.items():
         for index, f in enumerate(overloads):
             suffix = f"__{index + 1}" if len(overloads) > 1 else ""
-            found.append(_function(f, f"functions/{schema}.{name}{suffix}.sql"))
+            found.append(_function(f, f"functions/{schema}.{name}{suffix}.sql", names))
     for view in catalog.views:
         options = " with (security_invoker = true)" if view.security_invoker else ""
-        target = _qualified(view.schema, view.name)
+        target = names.qualified(view.schema, view.name)
         body = (view.definition or "").rstrip().rstrip(";")
         text = f"create or replace view {target}{options} as\n{body};\n"
         found.append(
@@ -97,15 +105,15 @@ def definitions(catalog: Catalog) -> dict[str, Definition]:
             )
         )
     for table in catalog.tables:
-        grants = _grants(catalog, table.schema, table.name)
+        grants = _grants(catalog, table.schema, table.name, names)
         if grants:
             found.append(grants)
     for policy in catalog.policies:
-        found.append(_policy(policy))
+        found.append(_policy(policy, names))
     for trigger in catalog.triggers:
-        target = _qualified(trigger.schema, trigger.table)
+        target = names.qualified(trigger.schema, trigger.table)
         # Not CREATE OR REPLACE: constraint triggers (deferred ones) do not have it.
-        drop = f"drop trigger if exists {_quote(trigger.name)} on {target};\n"
+        drop = f"drop trigger if exists {names.quote(trigger.name)} on {target};\n"
         text = drop + trigger.definition + ";\n"
         found.append(
             Definition(
@@ -118,8 +126,8 @@ def definitions(catalog: Catalog) -> dict[str, Definition]:
     for publication in catalog.publications:
         if publication.all_tables or not publication.tables:
             continue
-        tables = ",\n  ".join(_qualified(*t.split(".", 1)) for t in publication.tables)
-        name = _quote(publication.name)
+        tables = ",\n  ".join(names.qualified(*t.split(".", 1)) for t in publication.tables)
+        name = names.quote(publication.name)
         found.append(
             Definition(
                 f"publications/{publication.name}.sql",
@@ -131,8 +139,8 @@ def definitions(catalog: Catalog) -> dict[str, Definition]:
     return {d.path: d for d in sorted(found, key=lambda d: d.path)}
 
 
-def _function(f: Function, path: str) -> Definition:
-    signature = f"{_qualified(f.schema, f.name)}({f.identity_arguments})"
+def _function(f: Function, path: str, names: _Names) -> Definition:
+    signature = f"{names.qualified(f.schema, f.name)}({f.identity_arguments})"
     kind = "procedure" if f.kind == "procedure" else "function"
     lines = [f.definition.rstrip() + ";", ""]
     if f.comment:
@@ -149,10 +157,10 @@ def _function(f: Function, path: str) -> Definition:
     )
 
 
-def _grants(catalog: Catalog, schema: str, name: str) -> Definition | None:
+def _grants(catalog: Catalog, schema: str, name: str, names: _Names) -> Definition | None:
     table = catalog.relation(f"{schema}.{name}")
     assert table is not None
-    target = _qualified(schema, name)
+    target = names.qualified(schema, name)
     whole: dict[str, list[str]] = {}
     for grantee, privilege in table.privileges:
         if grantee in API_ROLES:
@@ -164,21 +172,21 @@ def _grants(catalog: Catalog, schema: str, name: str) -> Definition | None:
         keys.append(("column", f"{table.qualified}.{column.name}", ("grants",)))
         for grantee, privilege in column.privileges:
             if grantee in API_ROLES and privilege not in whole.get(grantee, []):
-                columns.setdefault((grantee, privilege), []).append(_quote(column.name))
+                columns.setdefault((grantee, privilege), []).append(names.quote(column.name))
     revoke = f"revoke all on table {target} from {', '.join(API_ROLES)};\n"
     lines = [revoke.rstrip()]
     for grantee in sorted(whole):
         lines.append(f"grant {', '.join(sorted(whole[grantee]))} on table {target} to {grantee};")
-    for (grantee, privilege), names in sorted(columns.items()):
-        lines.append(f"grant {privilege} ({', '.join(names)}) on table {target} to {grantee};")
+    for (grantee, privilege), quoted in sorted(columns.items()):
+        lines.append(f"grant {privilege} ({', '.join(quoted)}) on table {target} to {grantee};")
     if len(lines) == 1:
         return None
     return Definition(f"grants/{table.qualified}.sql", "\n".join(lines) + "\n", revoke, tuple(keys))
 
 
-def _policy(p: Policy) -> Definition:
-    target = _qualified(p.schema, p.table)
-    name = _quote(p.name)
+def _policy(p: Policy, names: _Names) -> Definition:
+    target = names.qualified(p.schema, p.table)
+    name = names.quote(p.name)
     lines = [
         f"drop policy if exists {name} on {target};",
         f"create policy {name} on {target}",
@@ -208,23 +216,47 @@ def read(sql_dir: Path) -> dict[str, str]:
     }
 
 
-def write(files: dict[str, Definition], sql_dir: Path) -> list[str]:
-    """Make ``sql_dir`` hold exactly ``files``; returns the paths written or removed."""
-    touched = []
+@dataclass(frozen=True)
+class Written:
+    """What making ``sql/`` hold a set of files did (or, checking, would do)."""
+
+    updated: list[str]  # written: new or changed
+    removed: list[str]  # objects that no longer exist
+
+    def __bool__(self) -> bool:
+        return bool(self.updated or self.removed)
+
+
+def write(files: dict[str, Definition], sql_dir: Path, *, check: bool = False) -> Written:
+    """Make ``sql_dir`` hold exactly ``files``; with ``check``, only say what that would do."""
     existing = read(sql_dir)
-    for path, definition in files.items():
-        if existing.get(path) != definition.text:
+    updated = [path for path, d in files.items() if existing.get(path) != d.text]
+    removed = sorted(set(existing) - set(files))
+    if not check:
+        for path in updated:
             (sql_dir / path).parent.mkdir(parents=True, exist_ok=True)
-            (sql_dir / path).write_text(definition.text)
-            touched.append(path)
-    for path in sorted(set(existing) - set(files)):
-        (sql_dir / path).unlink()
-        touched.append(path)
-    return touched
+            (sql_dir / path).write_text(files[path].text)
+        for path in removed:
+            (sql_dir / path).unlink()
+    return Written(updated, removed)
 
 
-def dump(url: str) -> dict[str, Definition]:
-    """The definitions of the database at ``url``."""
+def dump(url: str, *, config_path: Path | None = None) -> dict[str, Definition]:
+    """The definitions of the database at ``url``, which must be at head.
+
+    sql/ is what head builds: from a database at another revision it would
+    delete what that revision lacks and call the rest current.
+    """
+    from zora_db.check import revision_status  # check compares definitions too
+
+    status = revision_status(url, config_path=config_path)
+    if status.state != "at head":
+        at = ", ".join(status.current) or "base"
+        raise RevisionError(
+            f"the database is at {at}, not at head ({', '.join(status.heads)}): "
+            "sql/ describes head",
+            hint="run `zora-db upgrade` on it, or leave out the URL to dump a throwaway at head",
+        )
     return definitions(introspect(url))
 
 
