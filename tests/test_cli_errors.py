@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
 import pytest
 
-from tests.cli import process_cli, run_cli
+from tests.cli import process_cli, run_cli, spawn_cli
 from tests.conftest import query, scalar
+from zora_db import migrations
 from zora_db.throwaway.local import free_port
 from zora_db.urls import parse
 
@@ -106,3 +112,117 @@ def test_bootstrap_command(vanilla_db_url: str, capsys: pytest.CaptureFixture[st
     assert "installed" in result.err
     assert scalar(vanilla_db_url, "select to_regprocedure('auth.uid()') is not null") is True
     assert run_cli(capsys, "upgrade", "-d", vanilla_db_url).code == 0
+
+
+# --------------------------------------------------------------------------- every user error
+
+
+def test_seed_without_the_layer_is_6_and_before_head_is_5(
+    vanilla_db_url: str, compat_db_url: str
+) -> None:
+    vanilla = process_cli("seed", "-d", vanilla_db_url)
+    assert vanilla.code == 6 and "compatibility layer" in vanilla.err
+    _one_line_no_traceback(vanilla.err)
+    unmigrated = process_cli("seed", "-d", compat_db_url)
+    assert unmigrated.code == 5 and "run `zora-db upgrade` first" in unmigrated.err
+    _one_line_no_traceback(unmigrated.err)
+    assert scalar(compat_db_url, "select count(*) from auth.users") == 0  # nothing half-done
+
+
+@pytest.fixture
+def weak_role(db_url: str) -> Iterator[str]:
+    """A login role with no privileges on the schema: a URL that logs in as it."""
+    query(db_url, "create role zora_weak login password 'weak'")
+    yield (
+        parse(db_url)
+        .set(username="zora_weak", password="weak")
+        .render_as_string(hide_password=False)
+    )
+    query(db_url, "drop owned by zora_weak; drop role zora_weak")
+
+
+def test_a_role_without_privileges_is_13(
+    weak_role: str, compat_db_url: str, vanilla_db_url: str
+) -> None:
+    base = parse(weak_role)
+    for command, database in (("upgrade", compat_db_url), ("bootstrap", vanilla_db_url)):
+        url = base.set(database=parse(database).database).render_as_string(hide_password=False)
+        result = process_cli(command, "-d", url)
+        assert result.code == 13, (command, result.err)
+        assert "the database role may not do this" in result.err
+        _one_line_no_traceback(result.err)
+
+
+def test_gen_types_out_that_cannot_be_a_file_is_3(db_url: str, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = process_cli("gen-types", "-d", db_url, "-l", "typescript", "-o", f"{blocker}/x.ts")
+    assert (
+        result.code == 3 and "cannot write" in result.err and "choose another --out" in result.err
+    )
+    _one_line_no_traceback(result.err)
+
+
+def test_downgrade_minus_one_as_the_readme_shows(db_url: str) -> None:
+    before = scalar(db_url, "select version_num from public.alembic_version")
+    result = process_cli("downgrade", "-1", "--yes", "-d", db_url)
+    assert result.code == 0, result.err
+    after = scalar(db_url, "select version_num from public.alembic_version")
+    assert after != before and after == f"{int(str(before)) - 1:04d}"
+
+
+def test_verbose_works_after_the_command(vanilla_db_url: str) -> None:
+    result = process_cli("upgrade", "-d", vanilla_db_url, "-v")
+    assert result.code == 6 and "Traceback" in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("gen-types", "--lang", "cobol"), "invalid --lang: 'cobol' is not one of"),
+        (("lint", "--fail-on", "fatal"), "invalid --fail-on"),
+    ],
+)
+def test_a_bad_option_value_is_3(args: tuple[str, ...], message: str) -> None:
+    result = process_cli(*args)
+    assert result.code == 3 and message in result.err
+    _one_line_no_traceback(result.err)
+
+
+def test_a_bad_url_parameter_is_3_not_a_connection_failure(db_url: str) -> None:
+    result = process_cli("current", "-d", db_url + "?sslmode=bogus")
+    assert result.code == 3 and 'invalid sslmode value: "bogus"' in result.err
+    _one_line_no_traceback(result.err)
+
+
+def test_help_shows_no_placeholder_for_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    shown = run_cli(capsys, "gen-types", "--help")
+    assert "--check" in shown.out and "<bool>" not in shown.out
+
+
+def test_ctrl_c_says_so_and_exits_130(db_url: str) -> None:
+    """Interrupted while waiting for another runner's lock: a message, not silence."""
+    with psycopg.connect(db_url, autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(%s)", [migrations.LOCK_KEY])
+        proc = spawn_cli("upgrade", "-d", db_url)
+        assert proc.stderr is not None
+        line = ""
+        while "waiting" not in line:
+            line = proc.stderr.readline()
+            assert line, "the run ended before waiting for the lock"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in err
+
+
+def test_a_failed_migration_names_itself_and_the_remedy(
+    db_url: str, extra_migrations: Callable[[str, str], Path]
+) -> None:
+    config = extra_migrations("t9", "alter table public.orders add column late text")
+    with psycopg.connect(db_url) as blocker:
+        blocker.execute("lock table public.orders in access share mode")  # held open
+        result = process_cli("-c", str(config), "upgrade", "-d", db_url, "--lock-timeout", "200ms")
+    assert result.code == 7
+    assert "migration t9 failed" in result.err and "SQLSTATE 55P03" in result.err
+    assert "--lock-timeout" in result.err.split(";")[-1]  # the remedy for a lock wait
+    _one_line_no_traceback(result.err)

@@ -239,7 +239,7 @@ def test_cli_fails_at_warn_by_default_and_as_told(
     }
     assert report["failed"] == 1 and report["fail_on"] == "warn"
     assert run_cli(capsys, "lint", "-d", db_url, "--fail-on", "error").code == 10
-    assert run_cli(capsys, "lint", "-d", db_url, "--fail-on", "fatal").code == 2  # usage
+    assert run_cli(capsys, "lint", "-d", db_url, "--fail-on", "fatal").code == 3  # a bad value
 
 
 PLANTED_DEFINER = (

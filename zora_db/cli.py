@@ -35,7 +35,14 @@ from zora_db.compat import BootstrapOutcome, bootstrap
 from zora_db.contract import POSTGREST_VERSION
 from zora_db.devdb import DevCluster
 from zora_db.drift import Difference
-from zora_db.errors import BEHIND, CHECK_FAILED, NOT_RUNNING, ConfigError, ZoraDbError
+from zora_db.errors import (
+    BEHIND,
+    CHECK_FAILED,
+    NOT_RUNNING,
+    ConfigError,
+    ZoraDbError,
+    from_database,
+)
 from zora_db.lint import Finding, Level, apply_allow_list, failing, load_allow_list, run_lints
 from zora_db.migrations import MigrationSettings
 from zora_db.scratch import database_or_scratch, scratch_database
@@ -47,6 +54,16 @@ from zora_db.verify import Report, verify
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+# Typer's help shows `<bool>` after every flag, as if it took a value; a flag takes none.
+_show_type = typer.core.TyperOption.display_type_rich
+
+
+def _flag_without_type(option: typer.core.TyperOption, ctx: Any) -> str | None:
+    return None if option.is_flag else _show_type(option, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign,assignment]
 
 app = typer.Typer(
     name="zora-db",
@@ -168,7 +185,7 @@ def upgrade(
     _migrate(migrations.upgrade, revision, database_url, sql, settings)
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # "-1" is a revision
 def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision ('base' reverts all; -1 one).")],
     database_url: DatabaseUrl = None,
@@ -700,8 +717,13 @@ def gen_types_command(
         if path.exists() and path.read_text() == text:
             _say(f"unchanged {path}")
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write {path}: {exc.strerror}", hint="choose another --out"
+            ) from exc
         _say(f"wrote {path}")
     if stale:
         err.print(
@@ -1017,31 +1039,58 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and as a script exits with) the exit code."""
     signal.signal(signal.SIGTERM, _terminate)
+    args = _global_flags_first(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=args, standalone_mode=False)
         code = result if isinstance(result, int) else 0
+        if code == 130:  # Typer returns Ctrl-C as this code, having said nothing
+            _interrupted()
     except ZoraDbError as exc:
-        if STATE.verbose:
-            traceback.print_exc()
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
-        code = exc.exit_code
+        code = _user_error(exc)
     except typer.Exit as exc:
         code = exc.exit_code
+    except typer.BadParameter as exc:  # a bad value is configuration (3), like our own checks
+        name = exc.param.opts[0] if exc.param and exc.param.opts else "a value"
+        message = exc.message.removeprefix("Value error, ").rstrip(".")
+        err.print(f"[bold red]error:[/] invalid {escape(name)}: {escape(message)}; see --help")
+        code = ConfigError.exit_code
     except typer.TyperException as exc:  # usage errors: Typer prints them as Click did
         exc.show()  # type: ignore[attr-defined]
         code = getattr(exc, "exit_code", 2)
     except (KeyboardInterrupt, typer.Abort):
-        err.print("interrupted")
-        code = 130
+        code = _interrupted()
     except Exception as exc:
-        if STATE.verbose:
-            traceback.print_exc()
-        message = " ".join(str(exc).split())
-        err.print(
-            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(message)} "
-            "(rerun with -v for the traceback)"
-        )
-        code = 1
+        user = from_database(exc)
+        if user is not None:
+            code = _user_error(user)
+        else:
+            if STATE.verbose:
+                traceback.print_exc()
+            message = " ".join(str(exc).split())
+            err.print(
+                f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(message)} "
+                "(rerun with -v for the traceback)"
+            )
+            code = 1
     if argv is None:
         sys.exit(code)
     return code
+
+
+def _interrupted() -> int:
+    err.print("interrupted: stopped before finishing (a migration is applied whole or not at all)")
+    return 130
+
+
+def _user_error(exc: ZoraDbError) -> int:
+    if STATE.verbose:
+        traceback.print_exc()
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")
+    return exc.exit_code
+
+
+def _global_flags_first(args: list[str]) -> list[str]:
+    """``-v`` works anywhere on the line (``zora-db upgrade -v``), as users type it."""
+    end = args.index("--") if "--" in args else len(args)
+    verbose = [a for a in args[:end] if a in ("-v", "--verbose")]
+    return verbose[:1] + [a for a in args[:end] if a not in verbose] + args[end:]

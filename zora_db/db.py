@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
 
-from zora_db.errors import ConnectionFailed
+from zora_db.errors import ConfigError, ConnectionFailed
 from zora_db.urls import libpq_url, redact
 
 CONNECT_TIMEOUT_S = 10
@@ -30,7 +31,7 @@ def connect_raw(url: str, *, autocommit: bool = False) -> psycopg.Connection:
         raise connection_error(exc, url) from exc
 
 
-def connection_error(exc: BaseException, url: str) -> ConnectionFailed:
+def connection_error(exc: BaseException, url: str) -> ConnectionFailed | ConfigError:
     """A one-line, actionable error for a failed connection attempt."""
     # libpq's message: "connection to server at ... failed: REASON" plus its own
     # hint lines, once per address tried; keep the last attempt's reason only.
@@ -39,6 +40,11 @@ def connection_error(exc: BaseException, url: str) -> ConnectionFailed:
     reason = failed[-1].split(" failed: ", 1)[1] if failed else (lines[0] if lines else repr(exc))
     reason = reason.removeprefix("FATAL:").strip()
     lowered = reason.lower()
+    if re.search(r"invalid \S+ value|invalid connection option|invalid URI", reason):
+        return ConfigError(  # libpq refused the URL itself: nothing was tried
+            f"the URL {redact(url)} is not valid: {reason.removeprefix('connection is bad: ')}",
+            hint="fix its query parameters (e.g. sslmode=require)",
+        )
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         hint = "check the user name and password in the URL"
     elif "does not exist" in lowered and "database" in lowered:

@@ -63,6 +63,30 @@ class RealtimeUnavailable(ZoraDbError):
     exit_code = 9
 
 
+class PermissionDenied(ZoraDbError):
+    """The database role may not do what the command needs (SQLSTATE 42501)."""
+
+    exit_code = 13
+
+
+def from_database(exc: BaseException) -> ZoraDbError | None:
+    """A database error that is the user's to fix, as one; None for anything else.
+
+    Commands check what they can up front; this catches what only the server
+    knows, such as a privilege the connecting role lacks.
+    """
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps psycopg's
+    if getattr(orig, "sqlstate", None) == "42501":
+        diag = getattr(orig, "diag", None)
+        message = getattr(diag, "message_primary", None) or str(orig).splitlines()[0]
+        return PermissionDenied(
+            f"the database role may not do this: {message}",
+            hint="connect as a role that owns the schema (on Supabase: postgres) "
+            "or grant the privilege",
+        )
+    return None
+
+
 class SubscriptionError(ZoraDbError):
     """A realtime subscription Supabase Realtime would refuse (bad filter, column, event)."""
 

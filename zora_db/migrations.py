@@ -273,6 +273,7 @@ def _run(
     )
     log = _RunLog()
     cfg.attributes["zora.log"] = log
+    cfg.attributes["zora.reverting"] = fn is command.downgrade
     if sql and output is not None:
         cfg.output_buffer = output
     try:
@@ -430,21 +431,53 @@ def _database_heads(conn: Connection) -> tuple[str, ...]:
     return tuple(heads)
 
 
+# What to do about a failed migration, by SQLSTATE class (its first two characters).
+REMEDIES = {
+    "55": "it waited too long for a lock held by other sessions (see pg_stat_activity); "
+    "run upgrade again when traffic is lower, or raise --lock-timeout",
+    "57": "it was cancelled or ran past statement_timeout; raise --statement-timeout, or run "
+    "upgrade again when the database is quieter",
+    "42": "the role may lack a privilege, or the migration names something that does not "
+    "exist: connect as the schema's owner (on Supabase: postgres), or fix the migration",
+    "23": "existing rows violate a constraint it adds: fix those rows (a data migration) "
+    "before it, or add the constraint NOT VALID and validate it later",
+    "22": "a value in the data cannot be converted as it asks: fix the data or the migration",
+    "40": "it hit a deadlock or a serialization failure with other sessions; run upgrade again",
+    "53": "the server ran out of a resource (disk, memory, connections); free it and rerun",
+}
+DEFAULT_REMEDY = "fix the migration or the data it trips over, then run upgrade again"
+
+
 def _migration_failed(
     exc: DBAPIError, conn: Connection, context: EnvironmentContext
 ) -> ZoraDbError:
     orig = exc.orig
     diag = getattr(orig, "diag", None)
     primary = getattr(diag, "message_primary", None) or _one_line(str(orig))
-    sqlstate = getattr(orig, "sqlstate", None)
+    sqlstate = getattr(orig, "sqlstate", None) or ""
     at = _database_heads(conn)
     where = ", ".join(at) if at else "base (no migration applied)"
+    failed = _failed_revision(context, at)
     return MigrationFailed(
-        f"migration failed: {primary}"
+        f"migration {failed} failed: {primary}"
         + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
         + f"; it was rolled back and the database is at revision {where}",
-        hint="fix the migration or the data it trips over, then run upgrade again",
+        hint=REMEDIES.get(sqlstate[:2], DEFAULT_REMEDY),
     )
+
+
+def _failed_revision(context: EnvironmentContext, at: tuple[str, ...]) -> str:
+    """The migration that was running: the one reverted, or the next one applied."""
+    if context.config.attributes.get("zora.reverting"):
+        return ", ".join(at) or "?"
+    after = set(at)
+    following = [
+        s.revision
+        for s in context.script.walk_revisions()
+        if set(s._normalized_down_revisions) == after
+        or (not after and not s._normalized_down_revisions)
+    ]
+    return ", ".join(following) or "?"
 
 
 @contextmanager

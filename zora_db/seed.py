@@ -22,7 +22,9 @@ from typing import Any
 
 import psycopg
 
+from zora_db.compat import require_compat_layer
 from zora_db.db import connect
+from zora_db.errors import RevisionError
 
 NAMESPACE = uuid.UUID("6d1f0c2e-9a57-4c1b-8f0e-2b7d3c9a4e10")
 ADMIN_EMAIL = "admin@zora.test"
@@ -136,7 +138,20 @@ class SeedResult:
 
 
 def seed(url: str) -> SeedResult:
-    """Load the demo data set (once); return the row counts of the main tables."""
+    """Load the demo data set (once); return the row counts of the main tables.
+
+    The schema must be migrated (the data set is written for it): a database
+    without the compatibility layer or never migrated is refused, not half-seeded.
+    """
+    from zora_db.migrations import current  # Alembic loads only when seeding
+
+    with connect(url) as conn:
+        require_compat_layer(conn)
+    if not current(url):
+        raise RevisionError(
+            "the database is not migrated; the demo data needs the schema",
+            hint="run `zora-db upgrade` first",
+        )
     with connect(url) as conn:
         already = conn.execute(
             "select exists (select from auth.users where email = %s)", [ADMIN_EMAIL]
