@@ -332,7 +332,9 @@ def revision(
 
 Check = Annotated[
     bool,
-    typer.Option("--check", help="Write nothing; exit 10 when a file is not up to date."),
+    typer.Option(
+        "--check", help="Write nothing; exit 10 (with what differs) when a file is not up to date."
+    ),
 ]
 
 
@@ -456,7 +458,7 @@ def lint_command(
     at --fail-on (default warn) or above is not in the allow-list; on a
     terminal a table, otherwise one finding per line.
     """
-    path = allow_list or Path(migrations.script_directory(STATE.config_path).dir) / "lint.toml"
+    path = allow_list or migrations.beside_migrations("lint.toml", STATE.config_path)
     allowed = load_allow_list(path, required=allow_list is not None)
     with database_or_scratch(_target(database_url), config_path=STATE.config_path, say=_say) as url:
         findings = run_lints(introspect(url, tuple(schema) if schema else None))
@@ -669,12 +671,7 @@ def gen_types_command(
             "(13 and later: maxAffected); 'none' leaves it out.",
         ),
     ] = POSTGREST_VERSION,
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check", help="Write nothing; exit 10 with a diff when a file is not up to date."
-        ),
-    ] = False,
+    check: Check = False,
 ) -> None:
     """Write Pydantic models, TypedDicts and TypeScript types from the live schema.
 

@@ -138,6 +138,11 @@ def script_directory(config_path: Path | None = None) -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config(config_path=config_path))
 
 
+def beside_migrations(name: str, config_path: Path | None = None) -> Path:
+    """A reviewed file kept with the migrations (safety.toml, lint.toml)."""
+    return Path(script_directory(config_path).dir) / name
+
+
 # --------------------------------------------------------------------------- commands
 
 

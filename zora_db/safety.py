@@ -60,7 +60,7 @@ class Policy:
 
 
 def policy_path(config_path: Path | None = None) -> Path:
-    return Path(migrations.script_directory(config_path).dir) / "safety.toml"
+    return migrations.beside_migrations("safety.toml", config_path)
 
 
 def squawk_binary() -> str:

@@ -25,6 +25,7 @@ import psycopg
 from zora_db.compat import require_compat_layer
 from zora_db.db import connect
 from zora_db.errors import RevisionError
+from zora_db.summary import summarize
 
 NAMESPACE = uuid.UUID("6d1f0c2e-9a57-4c1b-8f0e-2b7d3c9a4e10")
 ADMIN_EMAIL = "admin@zora.test"
@@ -143,11 +144,9 @@ def seed(url: str) -> SeedResult:
     The schema must be migrated (the data set is written for it): a database
     without the compatibility layer or never migrated is refused, not half-seeded.
     """
-    from zora_db.migrations import current  # Alembic loads only when seeding
-
     with connect(url) as conn:
         require_compat_layer(conn)
-    if not current(url):
+    if not summarize(url).revision:
         raise RevisionError(
             "the database is not migrated; the demo data needs the schema",
             hint="run `zora-db upgrade` first",

@@ -270,11 +270,15 @@ def _column(schema: str, f: Field, *, optional: bool = False, nullable: bool | N
 
 def _schema(schema: Schema) -> Doc:
     functions: dict[str, list[FunctionShape]] = {}
+    # Functions of one row alone, by its table: PostgREST selects them like columns.
+    computed: dict[str, list[FunctionShape]] = {}
     for function in sorted(schema.functions, key=lambda f: english_key(f.name)):
         functions.setdefault(function.name, []).append(function)
+        if len(function.args) == 1 and function.args[0].type.row:
+            computed.setdefault(function.args[0].type.row, []).append(function)
     sections = [
-        ("Tables", [_prop(t.name, _table(schema, t)) for t in _sorted(schema.tables)]),
-        ("Views", [_prop(v.name, _table(schema, v)) for v in _sorted(schema.views)]),
+        ("Tables", [_prop(t.name, _table(schema, t, computed)) for t in _sorted(schema.tables)]),
+        ("Views", [_prop(v.name, _table(schema, v, computed)) for v in _sorted(schema.views)]),
         ("Functions", [_prop(n, _overloads(schema, fs)) for n, fs in functions.items()]),
         (
             "Enums",
@@ -299,11 +303,12 @@ def _schema(schema: Schema) -> Doc:
     )
 
 
-def _table(schema: Schema, table: Table) -> Doc:
+def _table(schema: Schema, table: Table, computed: dict[str, list[FunctionShape]]) -> Doc:
     columns = _sorted(table.fields)
     row = [_column(schema.name, f) for f in columns]
     row += [
-        _prop(f.name, _nullable(_returns(schema, f), True).doc) for f in _computed(schema, table)
+        _prop(f.name, _nullable(_returns(schema, f), True).doc)
+        for f in computed.get(table.name, ())
     ]
     members = [_prop("Row", _object(row, True))]
     if not table.is_view:
@@ -339,15 +344,6 @@ def _relationship(r: Relationship) -> Doc:
         ],
         True,
     )
-
-
-def _computed(schema: Schema, table: Table) -> list[FunctionShape]:
-    """Functions of this table's row alone: PostgREST selects them like columns."""
-    return [
-        f
-        for f in sorted(schema.functions, key=lambda f: english_key(f.name))
-        if len(f.args) == 1 and f.args[0].type.row == table.name
-    ]
 
 
 def _overloads(schema: Schema, functions: list[FunctionShape]) -> Doc:
