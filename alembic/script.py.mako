@@ -1,11 +1,11 @@
 """${message}
-
+${context.get("summary", "")}
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 
 Migrations are immutable once merged: carry the SQL inline, never read sql/
 at run time. Each runs in its own transaction with lock_timeout and
-statement_timeout set (see zora_db.migrations.MigrationSettings).
+statement_timeout set (see zora_db.settings.MigrationSettings).
 """
 
 from collections.abc import Sequence

@@ -120,7 +120,7 @@ def serve_api(db_url: str, password: str) -> Iterator[Api]:
     """PostgREST on ``db_url``'s database, behind a /rest/v1 gateway."""
     as_authenticator = (
         parse(db_url).set(username="authenticator", password=password)
-        .render_as_string(hide_password=False)
+        .render()
     )  # fmt: skip
     keys = ApiKeys(new_secret())
     with PostgrestServer(as_authenticator, keys.secret) as postgrest:

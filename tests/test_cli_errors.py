@@ -58,7 +58,7 @@ def test_wrong_password_is_exit_4_and_never_echoes_it(db_url: str) -> None:
     query(db_url, "create role zora_login login password 'right-secret'")
     try:
         wrong = parse(db_url).set(username="zora_login", password="wrong-secret")
-        result = process_cli("upgrade", "-d", wrong.render_as_string(hide_password=False))
+        result = process_cli("upgrade", "-d", wrong.render())
     finally:
         query(db_url, "drop role zora_login")
     assert result.code == 4
@@ -68,7 +68,7 @@ def test_wrong_password_is_exit_4_and_never_echoes_it(db_url: str) -> None:
 
 
 def test_missing_database_is_exit_4(db_url: str) -> None:
-    missing = parse(db_url).set(database="no_such_db").render_as_string(hide_password=False)
+    missing = parse(db_url).set(database="no_such_db").render()
     result = process_cli("current", "-d", missing)
     assert result.code == 4
     _one_line_no_traceback(result.err)
@@ -133,11 +133,7 @@ def test_seed_without_the_layer_is_6_and_before_head_is_5(
 def weak_role(db_url: str) -> Iterator[str]:
     """A login role with no privileges on the schema: a URL that logs in as it."""
     query(db_url, "create role zora_weak login password 'weak'")
-    yield (
-        parse(db_url)
-        .set(username="zora_weak", password="weak")
-        .render_as_string(hide_password=False)
-    )
+    yield (parse(db_url).set(username="zora_weak", password="weak").render())
     query(db_url, "drop owned by zora_weak; drop role zora_weak")
 
 
@@ -146,7 +142,7 @@ def test_a_role_without_privileges_is_13(
 ) -> None:
     base = parse(weak_role)
     for command, database in (("upgrade", compat_db_url), ("bootstrap", vanilla_db_url)):
-        url = base.set(database=parse(database).database).render_as_string(hide_password=False)
+        url = base.set(database=parse(database).database).render()
         result = process_cli(command, "-d", url)
         assert result.code == 13, (command, result.err)
         assert "the database role may not do this" in result.err

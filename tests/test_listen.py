@@ -92,7 +92,7 @@ def test_listen_without_replication_privileges_says_so(
     query(seeded_db_url, f"create role {role} login password 'plain'")
     url = parse(seeded_db_url).set(username=role, password="plain")
     result = run_cli(
-        capsys, "-d", url.render_as_string(hide_password=False), "listen", "--as", "anon",
+        capsys, "-d", url.render(), "listen", "--as", "anon",
         "--table", "products",
     )  # fmt: skip
     assert result.code == 9, result.err

@@ -141,6 +141,20 @@ def test_new_revision_is_numbered_after_head(
     assert "def upgrade() -> None:" in text
 
 
+def test_alembic_own_revision_command_fills_our_template(tmp_path: Path) -> None:
+    """The template's autogenerate summary is optional: plain `alembic revision` still works."""
+    from alembic import command
+    from tests.conftest import history_config
+
+    config, versions = history_config(tmp_path)
+    cfg = migrations.alembic_config(config_path=config)
+    command.revision(cfg, "by hand", rev_id="9100", version_path=str(versions))
+    (path,) = versions.glob("9100_*.py")
+    text = path.read_text()
+    assert text.startswith('"""by hand\n\nRevision ID: 9100\n')
+    assert migrations.history(config_path=config)[0].message == "by hand"
+
+
 def test_empty_revision_message_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "revision", "-m", "  ")
     assert result.code == 3

@@ -324,7 +324,7 @@ def test_subscribing_checks_the_filter_like_realtime(seeded_db_url: str) -> None
 
 
 def as_user(url: str, user: str, password: str) -> str:
-    return parse(url).set(username=user, password=password).render_as_string(hide_password=False)
+    return parse(url).set(username=user, password=password).render()
 
 
 def test_a_stream_needs_the_publication_and_the_privilege(seeded_db_url: str) -> None:

@@ -571,8 +571,10 @@ def test_writes_then_reports_unchanged(
         "zora_types/models.py",
         "zora_types/rows.py",
     ]
+    written = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.*")}
     again = run_cli(capsys, "-d", db_url, "gen-types", "-o", str(tmp_path))
-    assert again.err.count("unchanged") == 3
+    assert "0 written, 3 unchanged" in again.out
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.*")} == written
     assert run_cli(capsys, "-d", db_url, "gen-types", "-o", str(tmp_path), "--check").code == 0
 
 

@@ -65,3 +65,33 @@ def test_malformed_urls_are_refused_with_the_source_named(bad: str) -> None:
 def test_redact_hides_the_password() -> None:
     assert "pw" not in redact(URL_A)
     assert "***" in redact(URL_A)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p%40ss%2Fw%3Fd@db.example.com:5432/postgres?sslmode=require",
+        "postgresql://u@/db?host=/var/run/postgresql",
+        "postgresql://[::1]:5433/db",
+        "postgresql://u:pw@h1:5432,h2:5433/db?target_session_attrs=read-write",
+        "postgresql:///db",
+    ],
+)
+def test_every_libpq_spelling_survives_unchanged(url: str) -> None:
+    assert libpq_url(url) == url
+    assert libpq_url(url.replace("postgresql://", "postgres://", 1)) == url
+
+
+def test_a_password_with_reserved_characters_is_decoded_and_never_printed() -> None:
+    url = "postgresql://u:p%40ss%2Fw@h/db"
+    from zora_db.urls import parse
+
+    assert parse(url).password == "p@ss/w"
+    assert "p%40ss" not in redact(url) and "p@ss" not in redact(url)
+    assert parse(url).set(password="n:e@w").render() == "postgresql://u:n%3Ae%40w@h/db"
+
+
+@pytest.mark.parametrize("bad", ["postgresql://h1:5432,h2:x/db", "postgresql://[::1]:port/db"])
+def test_a_bad_port_in_any_host_is_refused(bad: str) -> None:
+    with pytest.raises(ConfigError):
+        resolve_url(bad)

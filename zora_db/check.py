@@ -10,13 +10,14 @@ edited in a dashboard, a dropped index or a grant added by hand shows up.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from zora_db import migrations
 from zora_db.catalog import introspect
 from zora_db.drift import Difference, compare
 from zora_db.errors import RevisionError
+from zora_db.history import RevisionInfo
 from zora_db.scratch import quiet, scratch_database
 
 
@@ -42,6 +43,17 @@ class CheckResult:
     def drifted(self) -> bool:
         return bool(self.differences)
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "revision": {
+                "current": list(self.status.current),
+                "heads": list(self.status.heads),
+                "state": self.status.state,
+                "pending": list(self.status.pending),
+            },
+            "drift": [asdict(d) for d in self.differences],
+        }
+
 
 def revision_status(url: str, *, config_path: Path | None = None) -> Status:
     """Where ``url`` is in the history; RevisionError for a revision we do not know."""
@@ -60,7 +72,7 @@ def revision_status(url: str, *, config_path: Path | None = None) -> Status:
     return Status(tuple(current), heads, pending)
 
 
-def _ancestors(current: tuple[str, ...], known: dict[str, migrations.RevisionInfo]) -> list[str]:
+def _ancestors(current: tuple[str, ...], known: dict[str, RevisionInfo]) -> list[str]:
     seen: list[str] = []
     stack = list(current)
     while stack:

@@ -19,7 +19,7 @@ from psycopg import sql
 from zora_db.compat import bootstrap
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable, ConfigError
-from zora_db.migrations import PROJECT_ROOT
+from zora_db.paths import STATE_DIR
 from zora_db.throwaway.binaries import find_binaries, server_user
 from zora_db.throwaway.local import SUPERUSER, data_directory_template, free_port, port_free
 from zora_db.urls import with_database
@@ -49,7 +49,7 @@ class DevCluster:
 
     def __init__(self, directory: Path | None = None) -> None:
         env = os.environ.get("ZORA_DEV_DIR")
-        self.directory = Path(directory or env or PROJECT_ROOT / ".zora" / "dev").resolve()
+        self.directory = Path(directory or env or STATE_DIR / "dev").resolve()
         self.data = self.directory / "pgdata"
         self._meta_path = self.directory / "cluster.json"
 

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from zora_db import migrations
+from zora_db.files import Synced, sync
+from zora_db.history import RevisionInfo
 
 EPOCH = datetime(2025, 1, 1)  # the first revision's timestamp; one minute apart after it
 _RUNNER_STATEMENTS = {"BEGIN;", "COMMIT;"}
@@ -38,7 +40,7 @@ def supabase_migrations(*, config_path: Path | None = None) -> list[ExportedFile
     return files
 
 
-def _file_text(info: migrations.RevisionInfo, offline_sql: str) -> str:
+def _file_text(info: RevisionInfo, offline_sql: str) -> str:
     body: list[str] = []
     for raw in offline_sql.splitlines():
         line = raw.rstrip()
@@ -55,15 +57,7 @@ def _file_text(info: migrations.RevisionInfo, offline_sql: str) -> str:
     return "\n".join(header + body).rstrip() + "\n"
 
 
-def write(files: list[ExportedFile], out: Path) -> tuple[list[Path], list[Path]]:
-    """Write ``files`` into ``out``; returns (written, unchanged)."""
-    out.mkdir(parents=True, exist_ok=True)
-    written, unchanged = [], []
-    for f in files:
-        path = out / f.name
-        if path.exists() and path.read_text() == f.text:
-            unchanged.append(path)
-        else:
-            path.write_text(f.text)
-            written.append(path)
-    return written, unchanged
+def write(files: list[ExportedFile], out: Path, *, check: bool = False) -> Synced:
+    """Write ``files`` into ``out`` (other files there are left alone); or check them."""
+    texts = {f.name: f.text for f in files}
+    return sync(out, texts, check=check, hint="choose another --out")

@@ -11,11 +11,11 @@ import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
-from zora_db.catalog import Catalog, Column, Policy, Relation
 from zora_db.contract import (
     APP_SUBSCRIPTIONS,
     EXPOSED_SCHEMAS,
@@ -23,6 +23,9 @@ from zora_db.contract import (
     REALTIME_TABLES,
 )
 from zora_db.errors import ConfigError
+
+if TYPE_CHECKING:  # the lints read a catalog; the CLI imports Level without psycopg
+    from zora_db.catalog import Catalog, Column, Policy, Relation
 
 
 class Level(StrEnum):
@@ -54,7 +57,7 @@ class Finding:
 
 
 # A check yields (object, detail) pairs.
-Check = Callable[[Catalog], Iterable[tuple[str, str]]]
+Check: TypeAlias = "Callable[[Catalog], Iterable[tuple[str, str]]]"
 
 
 @dataclass(frozen=True)
@@ -508,14 +511,44 @@ def failing(findings: list[Finding], fail_on: Level) -> list[Finding]:
     return [f for f in findings if not f.allowed and _LEVEL_ORDER[f.level] <= _LEVEL_ORDER[fail_on]]
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """A lint run judged: the findings (reviewed ones marked) and what fails the gate."""
+
+    findings: list[Finding]
+    fail_on: Level
+    stale: list[tuple[str, str]]  # allow-list entries that matched no finding
+
+    @property
+    def failed(self) -> list[Finding]:
+        return failing(self.findings, self.fail_on)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "findings": [asdict(f) for f in self.findings],
+            "fail_on": str(self.fail_on),
+            "failed": len(self.failed),
+        }
+
+
+def judge(
+    catalog: Catalog, allowed: dict[tuple[str, str], str], fail_on: Level = Level.WARN
+) -> Verdict:
+    """Lint ``catalog``, marking what the allow-list (:func:`load_allow_list`) accepts."""
+    findings, stale = apply_allow_list(run_lints(catalog), allowed)
+    return Verdict(findings, fail_on, stale)
+
+
 __all__ = [
     "LINTS",
     "Category",
     "Finding",
     "Level",
     "Lint",
+    "Verdict",
     "apply_allow_list",
     "failing",
+    "judge",
     "load_allow_list",
     "run_lints",
 ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import time
 from argparse import Namespace
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -34,58 +33,18 @@ from alembic import command
 from zora_db.compat import require_compat_layer
 from zora_db.db import connection_error
 from zora_db.errors import ConfigError, MigrationFailed, RevisionError, ZoraDbError
+from zora_db.history import RevisionInfo, config_file
+from zora_db.history import heads as heads  # the history is read without Alembic
+from zora_db.history import history as history
+from zora_db.settings import MigrationSettings
+from zora_db.summary import current_revision
 from zora_db.urls import resolve_url, sqlalchemy_url
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "alembic.ini"
 
 # One advisory lock key for "migrating this database"; advisory locks are
 # scoped to the current database, so other databases on the server are free.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"zora-db:migrations").digest()[:8], "big", signed=True)
-_DURATION = re.compile(r"^\d+\s*(us|ms|s|min|h|d)?$")
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class MigrationSettings:
-    """Timeouts for a migration run (PostgreSQL durations: ``500ms``, ``5s``, ``2min``).
-
-    ``lock_timeout`` keeps a migration from queueing behind a long transaction
-    while holding up every query behind it; ``statement_timeout`` bounds one
-    statement; ``wait_timeout`` is how long to wait for another runner.
-    A migration that needs more sets ``SET LOCAL`` itself.
-    """
-
-    lock_timeout: str = "5s"
-    statement_timeout: str = "15min"
-    wait_timeout: str = "10min"
-
-    def __post_init__(self) -> None:
-        for name in ("lock_timeout", "statement_timeout", "wait_timeout"):
-            value = getattr(self, name)
-            if not _DURATION.match(value):
-                raise ConfigError(
-                    f"{name} {value!r} is not a duration",
-                    hint="use a number with a unit, like 500ms, 5s or 2min (0 disables)",
-                )
-
-    @classmethod
-    def from_x_arguments(cls, args: dict[str, str]) -> MigrationSettings:
-        """Settings from ``alembic -x lock_timeout=10s`` style arguments."""
-        known = {"lock_timeout", "statement_timeout", "wait_timeout"}
-        return cls(**{k: v for k, v in args.items() if k in known})
-
-
-@dataclass(frozen=True)
-class RevisionInfo:
-    """One revision of the history, as ``history`` and ``heads`` show it."""
-
-    revision: str
-    down_revisions: tuple[str, ...]
-    message: str
-    is_head: bool
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -118,12 +77,7 @@ def alembic_config(
     stdout: TextIO | None = None,
 ) -> Config:
     """The Alembic config every command uses; ``url`` is resolved if not given."""
-    path = Path(config_path or DEFAULT_CONFIG)
-    if not path.is_file():
-        raise ConfigError(
-            f"Alembic config {path} not found",
-            hint="run from a checkout of zora-db or pass --config PATH",
-        )
+    path = config_file(config_path)
     # Alembic's own chatter ("Generating …") is not ours to print; --sql passes stdout.
     cfg = Config(str(path), stdout=stdout or io.StringIO(), cmd_opts=Namespace(quiet=True))
     cfg.attributes["configure_logger"] = False
@@ -199,21 +153,12 @@ def stamp(url: str | None, revision: str, *, config_path: Path | None = None) ->
 
 def current(url: str | None) -> tuple[str, ...]:
     """The revisions the database is stamped with (empty: never migrated)."""
-    resolved = resolve_url(url)
-    with _engine_connection(resolved) as conn:
-        return _database_heads(conn)
+    return current_revision(resolve_url(url))
 
 
-def history(*, config_path: Path | None = None) -> list[RevisionInfo]:
-    """Every revision, newest first."""
-    scripts = script_directory(config_path)
-    return [_info(s) for s in scripts.walk_revisions()]
-
-
-def heads(*, config_path: Path | None = None) -> list[RevisionInfo]:
-    """The head revisions of the history (one, unless branches were left unmerged)."""
-    scripts = script_directory(config_path)
-    return [_info(s) for s in scripts.get_revisions("heads") if s is not None]
+def alembic_history(config_path: Path | None = None) -> list[RevisionInfo]:
+    """Every revision, newest first, as Alembic walks them (``history`` falls back to this)."""
+    return [_info(s) for s in script_directory(config_path).walk_revisions()]
 
 
 def step_sql(info: RevisionInfo, *, config_path: Path | None = None) -> str:
@@ -230,13 +175,23 @@ def step_sql(info: RevisionInfo, *, config_path: Path | None = None) -> str:
 
 
 def new_revision(
-    message: str, *, config_path: Path | None = None, version_path: Path | None = None
+    message: str,
+    *,
+    config_path: Path | None = None,
+    version_path: Path | None = None,
+    upgrade: str | None = None,
+    downgrade: str | None = None,
+    summary: str = "",
 ) -> Path:
-    """Write an empty revision after the current head; its id is the next number."""
+    """Write a revision after the current head; its id is the next number.
+
+    ``upgrade`` and ``downgrade`` are the bodies of its functions (Python, as
+    autogenerate renders them); without them the template leaves placeholders
+    to fill in by hand. ``summary`` is a paragraph for its docstring.
+    """
     if not message.strip():
         raise ConfigError("the revision message is empty", hint="pass -m 'what it changes'")
-    cfg = alembic_config(config_path=config_path)
-    scripts = ScriptDirectory.from_config(cfg)
+    scripts = script_directory(config_path)
     if len(scripts.get_heads()) > 1:
         raise RevisionError(
             "the history has several heads",
@@ -244,13 +199,15 @@ def new_revision(
         )
     numbers = [int(s.revision) for s in scripts.walk_revisions() if s.revision.isdigit()]
     rev_id = f"{max(numbers, default=0) + 1:04d}"
-    script = command.revision(
-        cfg,
-        message=message,
-        rev_id=rev_id,
+    script = scripts.generate_revision(
+        rev_id,
+        message,
         version_path=str(version_path) if version_path else None,
+        upgrades=upgrade,
+        downgrades=downgrade,
+        summary=f"\n{summary.strip()}\n" if summary.strip() else "",
     )
-    assert isinstance(script, Script)  # one script, since we asked for one head
+    assert script is not None  # generate_revision returns None only for a dry run
     return Path(script.path)
 
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from zora_db import migrations
@@ -39,6 +39,9 @@ class Finding:
     @property
     def url(self) -> str:
         return f"https://squawkhq.com/docs/{self.rule}"
+
+    def to_json(self) -> dict[str, object]:
+        return {**asdict(self), "url": self.url}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg
+
 from zora_db.db import connect
 
 _SUMMARY_SQL = """
@@ -33,10 +35,18 @@ def summarize(url: str) -> DatabaseSummary:
         row = conn.execute(_SUMMARY_SQL).fetchone()
         assert row is not None
         tables, publication, versioned = row
-        revision: tuple[str, ...] = ()
-        if versioned:  # a table that may not exist cannot be named in the same query
-            versions = conn.execute(
-                "select version_num from public.alembic_version order by 1"
-            ).fetchall()
-            revision = tuple(v for (v,) in versions)
+        revision = _versions(conn) if versioned else ()
     return DatabaseSummary(revision, tuple(tables), tuple(publication))
+
+
+def current_revision(url: str) -> tuple[str, ...]:
+    """The revisions the database is stamped with (empty: never migrated)."""
+    with connect(url) as conn:
+        row = conn.execute("select to_regclass('public.alembic_version') is not null").fetchone()
+        return _versions(conn) if row and row[0] else ()
+
+
+def _versions(conn: psycopg.Connection) -> tuple[str, ...]:
+    # A table that may not exist cannot be named in the query that asks whether it does.
+    rows = conn.execute("select version_num from public.alembic_version order by 1").fetchall()
+    return tuple(v for (v,) in rows)

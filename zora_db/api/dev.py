@@ -83,11 +83,7 @@ class DevApi:
             conn.execute(
                 sql.SQL("alter role authenticator password {}").format(sql.Literal(password))
             )
-        as_authenticator = (
-            parse(db_url)
-            .set(username="authenticator", password=password)
-            .render_as_string(hide_password=False)
-        )
+        as_authenticator = parse(db_url).set(username="authenticator", password=password).render()
         log = self.directory / "api.log"
         postgrest = PostgrestServer(as_authenticator, str(state["jwt_secret"]))
         postgrest.start(detached=True, log=log)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from zora_db.contract import EXPOSED_SCHEMAS, POSTGREST_VERSION
 from zora_db.errors import BackendUnavailable
-from zora_db.migrations import PROJECT_ROOT
+from zora_db.paths import STATE_DIR
 from zora_db.throwaway.local import free_port
 
 # Pinned: what the API tests and `zora-db dev start` run. npm packages, one place.
@@ -30,7 +30,7 @@ NODE_PACKAGES = {
     "ws": "8.23.0",
     "typescript": "7.0.2",
 }
-NODE_DIR = PROJECT_ROOT / ".zora" / "node"
+NODE_DIR = STATE_DIR / "node"
 READY_TIMEOUT_S = 15.0
 
 

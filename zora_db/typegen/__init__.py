@@ -7,13 +7,15 @@ same schema gives byte-identical files and ``--check`` can compare them.
 
 from __future__ import annotations
 
-import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from zora_db.catalog import Catalog
+from zora_db.catalog import Catalog, introspect
 from zora_db.contract import POSTGREST_VERSION
+from zora_db.errors import ConfigError
+from zora_db.files import Synced, sync
 from zora_db.typegen import python, typescript
 from zora_db.typegen.model import Schema, build
 
@@ -26,6 +28,15 @@ class Options:
     # TypeScript: the PostgREST the app talks to (supabase-js allows 13+ methods by it);
     # None leaves __InternalSupabase out.
     postgrest_version: str | None = POSTGREST_VERSION
+
+    def __post_init__(self) -> None:
+        if self.postgrest_version is not None and not re.fullmatch(
+            r"\d+(\.\d+){0,2}", self.postgrest_version
+        ):
+            raise ConfigError(
+                f"--postgrest-version {self.postgrest_version!r} is not a version",
+                hint="give one like 12.2.3 or 13, or 'none'",
+            )
 
     def flags(self, language: str) -> str:
         """The options as `zora-db gen-types` flags, where they differ from the defaults."""
@@ -83,17 +94,48 @@ def generate(catalog: Catalog, language: str, options: Options = Options()) -> s
     return generate_all(catalog, [language], options).files[language]
 
 
-def diff(path: Path, text: str) -> str:
-    """A unified diff from the file at ``path`` to ``text`` ('' when equal)."""
-    current = path.read_text() if path.exists() else ""
-    return "".join(
-        difflib.unified_diff(
-            current.splitlines(keepends=True),
-            text.splitlines(keepends=True),
-            fromfile=f"{path} (on disk)",
-            tofile=f"{path} (from the schema)",
+def target_paths(languages: Iterable[str], out: Path | None) -> dict[str, Path]:
+    """Where each language's file goes: its default path, or under/at ``out``.
+
+    With several languages ``out`` is a directory holding the default paths;
+    with one it is the file, or a directory to put the file (by its own name) in.
+    """
+    names = list(languages)
+    paths = {}
+    for name in names:
+        default = LANGUAGES[name].default_path
+        if out is None:
+            paths[name] = default
+        elif len(names) > 1:
+            paths[name] = out / default
+        else:
+            paths[name] = out / default.name if out.is_dir() else out
+    return paths
+
+
+@dataclass(frozen=True)
+class TypesWritten:
+    """What ``gen-types`` wrote (or, checking, found stale), and what it could not type."""
+
+    synced: Synced
+    notes: list[str]
+
+
+def write_types(
+    url: str, targets: dict[str, Path], options: Options = Options(), *, check: bool = False
+) -> TypesWritten:
+    """Generate each language of ``targets`` from the database at ``url`` and write it there."""
+    catalog = introspect(url, options.schemas)
+    missing = [s for s in options.schemas if s not in {r.schema for r in catalog.relations}]
+    if missing:
+        raise ConfigError(
+            f"schema {', '.join(missing)} has no tables or views in this database",
+            hint="name a schema that exists with --schema (default: public)",
         )
-    )
+    generated = generate_all(catalog, targets, options)
+    files = {str(targets[name]): text for name, text in generated.files.items()}
+    synced = sync(Path(), files, check=check, hint="choose another --out")
+    return TypesWritten(synced, generated.notes)
 
 
 __all__ = [
@@ -101,7 +143,9 @@ __all__ = [
     "LANGUAGES",
     "Generated",
     "Options",
-    "diff",
+    "TypesWritten",
     "generate",
     "generate_all",
+    "target_paths",
+    "write_types",
 ]

@@ -15,10 +15,10 @@ from pathlib import Path
 from zora_db.api.postgrest import install_node_packages
 from zora_db.contract import POSTGREST_VERSION
 from zora_db.errors import BackendUnavailable
-from zora_db.migrations import PROJECT_ROOT
+from zora_db.paths import STATE_DIR
 
 PACKAGES = {"@supabase/postgres-meta": "0.99.0"}
-DIRECTORY = PROJECT_ROOT / ".zora" / "postgres-meta"
+DIRECTORY = STATE_DIR / "postgres-meta"
 
 
 def server_script() -> Path:

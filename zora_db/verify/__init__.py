@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import psycopg
@@ -69,6 +69,28 @@ class Report:
     def latency(self) -> dict[str, float]:
         """Commit to decided delivery of the realtime scenario's steps, in ms."""
         return latency_summary(self.latencies_ms)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "passed": self.passed,
+            "groups": [
+                {
+                    "name": g.name,
+                    "checks": g.checks,
+                    "passed": g.passed,
+                    "failed": g.failed,
+                    "seconds": round(g.seconds, 3),
+                }
+                for g in self.groups
+            ],
+            "failures": [asdict(o) for o in self.failures],
+            "warnings": self.warnings,
+            "realtime": {
+                "decoder": self.decoder,
+                "steps": len(self.latencies_ms),
+                "latency_ms": self.latency(),
+            },
+        }
 
 
 Progress = Callable[[str], None]
