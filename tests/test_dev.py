@@ -123,3 +123,34 @@ def test_dev_serves_the_api_the_apps_use(dev_dir: Path, capsys: pytest.CaptureFi
     assert run_cli(capsys, "dev", "stop").code == 0
     with pytest.raises(urllib.error.URLError):
         _get(f"{api[1]}/rest/v1/vendors", anon[1])
+
+
+def test_a_folder_the_server_user_cannot_enter_is_found() -> None:
+    from zora_db.throwaway.binaries import ServerUser
+
+    stranger = ServerUser("nobody", 65534, 65534)
+    with tempfile.TemporaryDirectory() as top:
+        Path(top).chmod(0o755)
+        closed = Path(top) / "closed"
+        closed.mkdir(mode=0o700)
+        assert stranger.closed_ancestor(closed / "dev" / "pgdata") == closed
+        closed.chmod(0o701)  # others may pass through
+        assert stranger.closed_ancestor(closed / "dev" / "pgdata") is None
+
+
+def test_dev_start_where_the_server_user_cannot_reach_says_so_and_creates_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zora_db.throwaway.binaries import server_user
+
+    if server_user().is_self:
+        pytest.skip("the server runs as ourselves: every folder we can use, it can")
+    with tempfile.TemporaryDirectory() as top:
+        Path(top).chmod(0o755)
+        closed = Path(top) / "closed"
+        closed.mkdir(mode=0o700)
+        monkeypatch.setenv("ZORA_DEV_DIR", str(closed / "dev"))
+        outcome = run_cli(capsys, "dev", "start")
+        assert outcome.code == 3, outcome.err
+        assert f"cannot enter {closed}" in outcome.err and "ZORA_DEV_DIR" in outcome.err
+        assert not (closed / "dev").exists()

@@ -57,6 +57,7 @@ class DevCluster:
 
     def start(self) -> str:
         """Create the cluster on first use, start it, bootstrap the database; return its URL."""
+        self._require_reachable()
         if not self.initialised:
             self._create()
         if not self.running:
@@ -120,6 +121,17 @@ class DevCluster:
     def _admin_url(self) -> str:
         meta = self._meta()
         return f"postgresql://{SUPERUSER}:{meta['password']}@127.0.0.1:{meta['port']}/postgres"
+
+    def _require_reachable(self) -> None:
+        user = server_user()
+        closed = user.closed_ancestor(self.directory / "pgdata")
+        if closed is not None:
+            raise ConfigError(
+                f"PostgreSQL runs as the OS user {user.name}, which cannot enter {closed} "
+                f"to reach {self.directory}",
+                hint="set ZORA_DEV_DIR to a folder it can reach (e.g. /var/tmp/zora-dev), "
+                f"or let it in: chmod o+x {closed}",
+            )
 
     def _create(self) -> None:
         binaries, user = find_binaries(), server_user()

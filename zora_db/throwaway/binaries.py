@@ -10,6 +10,7 @@ import pwd
 import re
 import shutil
 import signal
+import stat
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,6 +96,29 @@ class ServerUser:
         """Give ``path`` to this user (a no-op when it is us)."""
         if not self.is_self:
             os.chown(path, self.uid, self.gid)
+
+    def closed_ancestor(self, path: Path) -> Path | None:
+        """The first existing folder above ``path`` this user may not enter, if any.
+
+        As root the server runs as another user (without supplementary groups):
+        a data directory under /root, say, is created fine and then cannot be read.
+        """
+        if self.is_self:
+            return None
+        for folder in reversed(path.resolve().parents):
+            try:
+                st = folder.stat()
+            except FileNotFoundError:
+                return None
+            if st.st_uid == self.uid:
+                bit = stat.S_IXUSR
+            elif st.st_gid == self.gid:
+                bit = stat.S_IXGRP
+            else:
+                bit = stat.S_IXOTH
+            if not st.st_mode & bit:
+                return folder
+        return None
 
 
 @functools.cache
