@@ -18,23 +18,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, summary, timed
 
 from zora_db.throwaway import LocalCluster
-from zora_db.throwaway.binaries import find_binaries, server_user
+from zora_db.throwaway.binaries import find_binaries, forget_binaries, server_user
 from zora_db.throwaway.local import free_port, runtime_root
 
 RUNS = 5
 CLONES = 20
+MAJORS = (15, 17)  # Supabase's current major beside the one this project started on
 
 
-def first_start() -> float:
+def first_start(major: int | None = None) -> float:
     """A cold machine: no cached template, binaries not yet looked up."""
     cache = Path(tempfile.mkdtemp(prefix="zora-bench-cache-", dir=runtime_root()))
     cache.chmod(0o755)
     os.environ["ZORA_PG_TEMPLATE_DIR"] = str(cache)
-    find_binaries.cache_clear()
+    forget_binaries()
     started: list[LocalCluster] = []
 
     def start() -> None:
-        started.append(LocalCluster())
+        started.append(LocalCluster(find_binaries(major)))
         started[-1].start()
 
     try:
@@ -46,8 +47,8 @@ def first_start() -> float:
         del os.environ["ZORA_PG_TEMPLATE_DIR"]
 
 
-def reused_start() -> float:
-    cluster = LocalCluster()
+def reused_start(major: int | None = None) -> float:
+    cluster = LocalCluster(find_binaries(major))
     try:
         return timed(cluster.start)
     finally:
@@ -122,6 +123,17 @@ def main() -> None:
             "first": round(base / summary(first)["median_s"], 2),
             "reused": round(base / summary(reused)["median_s"], 2),
         }
+    by_major = {}
+    for major in MAJORS:
+        find_binaries(major)  # fetched (17) before anything is timed
+        firsts = [first_start(major) for _ in range(RUNS)]
+        reused_start(major)
+        by_major[str(major)] = {
+            "postgres_version": find_binaries(major).version,
+            "cluster_ready_first": summary(firsts),
+            "cluster_ready_reused": summary([reused_start(major) for _ in range(RUNS)]),
+        }
+    figures["by_major"] = by_major
     emit("throwaway", figures)
 
 

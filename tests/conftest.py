@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import textwrap
 import threading
 import time
@@ -23,7 +24,7 @@ from zora_db import migrations
 from zora_db.compat import bootstrap
 from zora_db.seed import seed
 from zora_db.throwaway import Throwaway, throwaway
-from zora_db.urls import parse
+from zora_db.urls import libpq_url, parse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPAT_TEMPLATE = "zora_tpl_compat"  # bootstrapped, not migrated
@@ -202,3 +203,32 @@ def skip_without_node(reason: str) -> None:
     if os.environ.get("ZORA_REQUIRE_NODE"):
         pytest.fail(f"{reason} (ZORA_REQUIRE_NODE is set)")
     pytest.skip(reason)
+
+
+def decoder_here(url: str) -> str:
+    """The decoder Realtime would read on this server: wal2json when it can load it.
+
+    Probed independently of the code under test: a temporary wal2json slot.
+    """
+    try:
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute(
+                "select pg_create_logical_replication_slot(%s, 'wal2json', true)",
+                [f"zora_probe_{secrets.token_hex(4)}"],
+            )
+    except psycopg.errors.UndefinedFile as exc:
+        if os.environ.get("ZORA_REQUIRE_WAL2JSON"):  # CI, where it is installed: never fall back
+            pytest.fail(f"wal2json is required here (ZORA_REQUIRE_WAL2JSON): {exc}")
+        return "pgoutput"
+    return "wal2json"
+
+
+@pytest.fixture
+def wal2json(seeded_db_url: str) -> None:
+    """For tests of what wal2json alone delivers (stored generated columns among them)."""
+    if decoder_here(seeded_db_url) != "wal2json":
+        pytest.skip(
+            "this server cannot load wal2json: PostgreSQL 17 and 18 from npm ship no server "
+            "headers to build it (Supabase's 17 has it); these run on 15, and pgoutput's "
+            "path runs here"
+        )

@@ -12,7 +12,7 @@ from typing import IO
 import pytest
 
 from tests.cli import run_cli, spawn_cli
-from tests.conftest import acting_as, query, scalar
+from tests.conftest import acting_as, decoder_here, query, scalar
 from zora_db.seed import seed_id
 from zora_db.urls import parse
 
@@ -27,6 +27,7 @@ def _line(stream: IO[str], deadline: float) -> str:
     raise AssertionError("nothing arrived in time")
 
 
+@pytest.mark.usefixtures("wal2json")
 def test_listen_streams_what_the_user_receives_and_ctrl_c_ends_it(seeded_db_url: str) -> None:
     proc = spawn_cli(
         "-d", seeded_db_url, "listen", "--as", ALICE, "--table", "orders",
@@ -37,7 +38,7 @@ def test_listen_streams_what_the_user_receives_and_ctrl_c_ends_it(seeded_db_url:
         deadline = time.monotonic() + 30
         while "listening" not in (said := _line(proc.stderr, deadline)):
             assert said, "listen ended before it was ready"
-        assert "(wal2json)" in said and "public.orders user_id=eq." in said
+        assert f"({decoder_here(seeded_db_url)})" in said and "public.orders user_id=eq." in said
         with acting_as(seeded_db_url, ALICE) as conn:
             conn.execute(
                 "update public.orders set notes = 'ring twice' where id = "

@@ -113,6 +113,7 @@ def test_bad_filters_are_refused_with_what_to_write(text: str, problem: str) -> 
         parse_filters(text)
 
 
+@pytest.mark.usefixtures("wal2json")
 def test_filters_compare_with_the_column_types_operators(decide: Decide) -> None:
     subs = [
         Subscription("orders", customer(ALICE), filter=f"user_id=eq.{ALICE.upper()}", label="uuid"),
@@ -201,6 +202,7 @@ def test_a_delete_filtered_on_a_column_outside_the_replica_identity_never_arrive
 # --------------------------------------------------------------------------- payload
 
 
+@pytest.mark.usefixtures("wal2json")
 def test_update_old_row_is_whole_with_full_identity_and_the_key_otherwise(decide: Decide) -> None:
     admin = customer(str(seed_id("user:admin")))
     subs = [
@@ -288,6 +290,7 @@ def test_an_oversized_change_sends_error_413_and_drops_long_values(decide: Decid
 # --------------------------------------------------------------------------- decoders
 
 
+@pytest.mark.usefixtures("wal2json")
 def test_pgoutput_gives_the_same_decisions_without_generated_columns(decide: Decide) -> None:
     subs = [Subscription("orders", customer(ALICE), filter=f"user_id=eq.{ALICE}", label="a")]
     update = (

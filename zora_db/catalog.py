@@ -298,6 +298,9 @@ class Catalog:
     publications: tuple[Publication, ...] = ()  # all of the database's
     # Words an identifier must be quoted to be (PostgreSQL's, for this server's major).
     keywords: frozenset[str] = frozenset()
+    # What `grant all` on a table gives on this server's major (17 added maintain).
+    table_privileges: tuple[str, ...] = ()
+    major: int = 0  # the server's PostgreSQL major version
     queries: int = field(default=0, compare=False)  # catalog queries it took
 
     @property
@@ -620,8 +623,13 @@ select p.pubname as name, p.puballtables as all_tables,
  order by p.pubname collate "C"
 """
 
-_KEYWORDS_SQL = """
-select coalesce(array_agg(word::text), '{}') from pg_catalog.pg_get_keywords() where catcode <> 'U'
+_SERVER_SQL = """
+select (select coalesce(array_agg(word::text), '{}')
+          from pg_catalog.pg_get_keywords() where catcode <> 'U') as keywords,
+       -- every privilege a table has on this major (17 added MAINTAIN): its owner's default
+       (select array_agg(lower(a.privilege_type) order by 1)
+          from aclexplode(acldefault('r', 10::oid)) a) as table_privileges,
+       current_setting('server_version_num')::int / 10000 as major
 """
 
 QUERIES = 12  # the schema list and the eleven queries below; see test_catalog
@@ -736,7 +744,7 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
         Publication(**{**row, "tables": tuple(row["tables"])})
         for row in reader.rows(_PUBLICATIONS_SQL, {})
     )
-    keywords = frozenset(reader.scalar(_KEYWORDS_SQL, {}))
+    (server,) = reader.rows(_SERVER_SQL, {})
     return Catalog(
         schemas=schemas,
         relations=tuple(relations),
@@ -750,7 +758,9 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
         composite_types=tuple(composites),
         extensions=extensions,
         publications=publications,
-        keywords=keywords,
+        keywords=frozenset(server["keywords"]),
+        table_privileges=tuple(server["table_privileges"]),
+        major=server["major"],
         queries=reader.queries,
     )
 

@@ -2,9 +2,10 @@
 
 Two answers. The revision status: at head, behind (migrations to apply), or
 at a revision this checkout does not know (ahead of it, or from another
-branch). And drift: a throwaway database migrated to the same revision is
-the reference; both are read into catalog models and compared, so a policy
-edited in a dashboard, a dropped index or a grant added by hand shows up.
+branch). And drift: a database migrated to the same revision on the same
+PostgreSQL major is the reference (``scratch.reference_database``); both
+are read into catalog models and compared, so a policy edited in a
+dashboard, a dropped index or a grant added by hand shows up.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from zora_db.catalog import introspect
 from zora_db.drift import Difference, compare
 from zora_db.errors import RevisionError
 from zora_db.history import RevisionInfo
-from zora_db.scratch import quiet, scratch_database
+from zora_db.scratch import quiet, reference_database
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def check(
             hint="merge the branches of the history first (alembic merge)",
         )
     revision = status.current[0] if status.current else "base"
-    with scratch_database(revision=revision, config_path=config_path, say=say) as reference:
+    with reference_database(url, revision=revision, config_path=config_path, say=say) as reference:
         expected = introspect(reference)
     # Every schema that is ours on either side: objects in a schema only one
     # side has are reported as missing or unexpected.

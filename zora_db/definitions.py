@@ -179,7 +179,10 @@ def _grants(catalog: Catalog, schema: str, name: str, names: _Names) -> Definiti
     revoke = f"revoke all on table {target} from {', '.join(API_ROLES)};\n"
     lines = [revoke.rstrip()]
     for grantee in sorted(whole):
-        lines.append(f"grant {', '.join(sorted(whole[grantee]))} on table {target} to {grantee};")
+        # Every privilege is `all`: the same file then grants 15's seven and 17's eight.
+        held = sorted(whole[grantee])
+        privileges = "all" if set(held) == set(catalog.table_privileges) else ", ".join(held)
+        lines.append(f"grant {privileges} on table {target} to {grantee};")
     for (grantee, privilege), quoted in sorted(columns.items()):
         lines.append(f"grant {privilege} ({', '.join(quoted)}) on table {target} to {grantee};")
     if len(lines) == 1:

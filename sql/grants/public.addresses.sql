@@ -1,3 +1,3 @@
 revoke all on table public.addresses from anon, authenticated, service_role;
 grant delete, insert, select, update on table public.addresses to authenticated;
-grant delete, insert, references, select, trigger, truncate, update on table public.addresses to service_role;
+grant all on table public.addresses to service_role;

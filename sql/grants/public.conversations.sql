@@ -1,4 +1,4 @@
 revoke all on table public.conversations from anon, authenticated, service_role;
 grant delete, select on table public.conversations to authenticated;
-grant delete, insert, references, select, trigger, truncate, update on table public.conversations to service_role;
+grant all on table public.conversations to service_role;
 grant insert (customer_id, vendor_id, order_id) on table public.conversations to authenticated;

@@ -1,3 +1,3 @@
 revoke all on table public.order_status_history from anon, authenticated, service_role;
 grant select on table public.order_status_history to authenticated;
-grant delete, insert, references, select, trigger, truncate, update on table public.order_status_history to service_role;
+grant all on table public.order_status_history to service_role;

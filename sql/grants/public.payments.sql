@@ -1,5 +1,5 @@
 revoke all on table public.payments from anon, authenticated, service_role;
 grant select on table public.payments to authenticated;
-grant delete, insert, references, select, trigger, truncate, update on table public.payments to service_role;
+grant all on table public.payments to service_role;
 grant insert (order_id, user_id, amount, currency, status, provider, provider_reference, failure_reason) on table public.payments to authenticated;
 grant update (status, failure_reason) on table public.payments to authenticated;

