@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from psycopg import sql
 
 from tests.conftest import query
 from zora_db import migrations
@@ -61,15 +62,26 @@ def test_a_database_checked_beside_itself_has_no_drift(other_major: tuple[int, s
     assert result.status.state == "at head" and result.differences == []
 
 
+def _read_only(url: str, role: str) -> str:
+    """A role that may read everything and create nothing, as CI might use; its URL.
+
+    BYPASSRLS: alembic_version has row level security on, like every table.
+    """
+    query(url, sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+    query(
+        url,
+        sql.SQL("create role {} login password {} nocreatedb bypassrls").format(
+            sql.Identifier(role), sql.Literal(role)
+        ),
+    )
+    query(url, sql.SQL("grant pg_read_all_data to {}").format(sql.Identifier(role)))
+    return parse(url).set(username=role, password=role).render()
+
+
 def test_a_role_that_cannot_create_databases_gets_a_reference_of_its_major(
     other_major: tuple[int, str],
 ) -> None:
-    _, url = other_major
-    query(url, "drop role if exists checker")
-    # A read-only role, as CI might use; alembic_version has RLS on like every table.
-    query(url, "create role checker login password 'checker' nocreatedb bypassrls")
-    query(url, "grant pg_read_all_data to checker")
-    as_checker = parse(url).set(username="checker", password="checker").render()
+    as_checker = _read_only(other_major[1], "checker")
     seen: list[str] = []
     result = check(as_checker, say=seen.append)
     assert result.differences == [], result.differences
@@ -80,10 +92,7 @@ def test_a_reference_on_another_major_is_refused(
     other_major: tuple[int, str], server: Throwaway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     major, url = other_major
-    query(url, "drop role if exists checker2")
-    query(url, "create role checker2 login password 'checker2' nocreatedb bypassrls")
-    query(url, "grant pg_read_all_data to checker2")
-    as_checker = parse(url).set(username="checker2", password="checker2").render()
+    as_checker = _read_only(url, "checker2")
     # The throwaway backend is a server of the suite's own major: across majors.
     monkeypatch.setenv("ZORA_DB_BACKEND", "url")
     monkeypatch.setenv("ZORA_TEST_DATABASE_URL", server.admin_url)
