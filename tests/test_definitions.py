@@ -15,6 +15,7 @@ from tests.conftest import HEAD_TEMPLATE, PROJECT_ROOT, history_config, query, s
 from zora_db import definitions, migrations
 from zora_db.catalog import introspect
 from zora_db.drift import compare
+from zora_db.errors import DefinitionError
 from zora_db.throwaway import Throwaway
 
 SQL = PROJECT_ROOT / "sql"
@@ -239,7 +240,7 @@ def test_a_file_that_changes_a_table_is_refused(db_url: str) -> None:
     files = definitions.read(SQL)
     path = "functions/public.broadcast_event.sql"
     files[path] += "alter table public.orders add column sneaky text;\n"
-    with pytest.raises(definitions.DefinitionError, match="no file defines"):
+    with pytest.raises(DefinitionError, match="no file defines"):
         definitions.plan(db_url, files)
     columns = query(db_url, "select 1 from information_schema.columns where column_name = 'sneaky'")
     assert columns == []  # the plan never changes the database

@@ -14,7 +14,6 @@ carries the database's own definitions, in dependency order.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,202 +22,29 @@ from typing import Any
 import psycopg
 
 from zora_db import migrations
-from zora_db.catalog import (
-    API_ROLES,
-    Catalog,
-    Function,
-    Policy,
-    introspect,
-    introspect_connection,
-)
+from zora_db.catalog import Catalog, introspect, introspect_connection
 from zora_db.db import connect
 from zora_db.drift import compare
-from zora_db.errors import ConfigError, RevisionError, ZoraDbError
+from zora_db.errors import ConfigError, DefinitionError, RevisionError
 from zora_db.files import Synced, sync
+from zora_db.objects import FOLDERS, KINDS
+from zora_db.objects.base import Definition, Names
 from zora_db.scratch import quiet, scratch_database
-
-# Creation order; drops go the other way.
-KINDS = ("functions", "views", "grants", "policies", "triggers", "publications")
-
-
-class DefinitionError(ZoraDbError):
-    """A file under sql/ does not apply, or changes what sql/ does not define."""
-
-    exit_code = 7
-
-
-@dataclass(frozen=True)
-class _Names:
-    """Identifiers as PostgreSQL's quote_ident writes them: quoted only where they must be."""
-
-    keywords: frozenset[str]  # the server's words that are not unreserved
-
-    def quote(self, name: str) -> str:
-        if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) and name not in self.keywords:
-            return name
-        return '"' + name.replace('"', '""') + '"'
-
-    def qualified(self, schema: str, name: str) -> str:
-        return f"{self.quote(schema)}.{self.quote(name)}"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-@dataclass(frozen=True)
-class Definition:
-    path: str  # relative to sql/, e.g. "policies/public.orders.orders_select.sql"
-    text: str  # the file: creates (or replaces) the object
-    drop: str  # removes it again
-    # The drift facts it defines: (kind, name, fields), fields None for all of them.
-    keys: tuple[tuple[str, str, tuple[str, ...] | None], ...]
-
-    @property
-    def kind(self) -> str:
-        return self.path.split("/", 1)[0]
-
-
-# --------------------------------------------------------------------------- dump
 
 
 def definitions(catalog: Catalog) -> dict[str, Definition]:
     """Every replaceable object of ``catalog`` as its file, by path."""
-    names = _Names(catalog.keywords)
-    found: list[Definition] = []
-    by_name: dict[tuple[str, str], list[Function]] = {}
-    for f in catalog.functions:
-        if f.kind in ("function", "procedure"):
-            by_name.setdefault((f.schema, f.name), []).append(f)
-    for (schema, name), overloads in by_name.items():
-        for index, f in enumerate(overloads):
-            suffix = f"__{index + 1}" if len(overloads) > 1 else ""
-            found.append(_function(f, f"functions/{schema}.{name}{suffix}.sql", names))
-    for view in catalog.views:
-        options = " with (security_invoker = true)" if view.security_invoker else ""
-        target = names.qualified(view.schema, view.name)
-        body = (view.definition or "").rstrip().rstrip(";")
-        text = f"create or replace view {target}{options} as\n{body};\n"
-        found.append(
-            Definition(
-                f"views/{view.qualified}.sql",
-                text,
-                f"drop view {target};\n",
-                (("view", view.qualified, None),),
-            )
-        )
-    for table in catalog.tables:
-        grants = _grants(catalog, table.schema, table.name, names)
-        if grants:
-            found.append(grants)
-    for policy in catalog.policies:
-        found.append(_policy(policy, names))
-    for trigger in catalog.triggers:
-        target = names.qualified(trigger.schema, trigger.table)
-        # Not CREATE OR REPLACE: constraint triggers (deferred ones) do not have it.
-        drop = f"drop trigger if exists {names.quote(trigger.name)} on {target};\n"
-        text = drop + trigger.definition + ";\n"
-        found.append(
-            Definition(
-                f"triggers/{trigger.schema}.{trigger.table}.{trigger.name}.sql",
-                text,
-                drop,
-                (("trigger", f"{trigger.schema}.{trigger.table}.{trigger.name}", None),),
-            )
-        )
-    for publication in catalog.publications:
-        if publication.all_tables or not publication.tables:
-            continue
-        tables = ",\n  ".join(names.qualified(*t.split(".", 1)) for t in publication.tables)
-        name = names.quote(publication.name)
-        found.append(
-            Definition(
-                f"publications/{publication.name}.sql",
-                f"alter publication {name} set table\n  {tables};\n",
-                f"alter publication {name} drop table\n  {tables};\n",  # the membership
-                (("publication", publication.name, None),),
-            )
-        )
+    names = Names(catalog.keywords)
+    found = [d for kind in KINDS for d in kind.files(catalog, names)]
     return {d.path: d for d in sorted(found, key=lambda d: d.path)}
 
 
-def _function(f: Function, path: str, names: _Names) -> Definition:
-    signature = f"{names.qualified(f.schema, f.name)}({f.identity_arguments})"
-    kind = "procedure" if f.kind == "procedure" else "function"
-    lines = [f.definition.rstrip() + ";", ""]
-    if f.comment:
-        lines.append(f"comment on {kind} {signature} is {_literal(f.comment)};")
-    roles = ", ".join(("public", *API_ROLES))
-    lines.append(f"revoke all on {kind} {signature} from {roles};")
-    for role in sorted(f.executable_by):
-        lines.append(f"grant execute on {kind} {signature} to {role};")
-    return Definition(
-        path,
-        "\n".join(lines) + "\n",
-        f"drop {kind} {signature};\n",
-        (("function", f.signature, None),),
-    )
-
-
-def _grants(catalog: Catalog, schema: str, name: str, names: _Names) -> Definition | None:
-    table = catalog.relation(f"{schema}.{name}")
-    assert table is not None
-    target = names.qualified(schema, name)
-    whole: dict[str, list[str]] = {}
-    for grantee, privilege in table.privileges:
-        if grantee in API_ROLES:
-            whole.setdefault(grantee, []).append(privilege)
-    columns: dict[tuple[str, str], list[str]] = {}
-    # A grants file owns the grants of its table and columns, nothing else of them.
-    keys: list[tuple[str, str, tuple[str, ...] | None]] = [("table", table.qualified, ("grants",))]
-    for column in table.columns:
-        keys.append(("column", f"{table.qualified}.{column.name}", ("grants",)))
-        for grantee, privilege in column.privileges:
-            if grantee in API_ROLES and privilege not in whole.get(grantee, []):
-                columns.setdefault((grantee, privilege), []).append(names.quote(column.name))
-    revoke = f"revoke all on table {target} from {', '.join(API_ROLES)};\n"
-    lines = [revoke.rstrip()]
-    for grantee in sorted(whole):
-        # Every privilege is `all`: the same file then grants 15's seven and 17's eight.
-        held = sorted(whole[grantee])
-        privileges = "all" if set(held) == set(catalog.table_privileges) else ", ".join(held)
-        lines.append(f"grant {privileges} on table {target} to {grantee};")
-    for (grantee, privilege), quoted in sorted(columns.items()):
-        lines.append(f"grant {privilege} ({', '.join(quoted)}) on table {target} to {grantee};")
-    if len(lines) == 1:
-        return None
-    return Definition(f"grants/{table.qualified}.sql", "\n".join(lines) + "\n", revoke, tuple(keys))
-
-
-def _policy(p: Policy, names: _Names) -> Definition:
-    target = names.qualified(p.schema, p.table)
-    name = names.quote(p.name)
-    lines = [
-        f"drop policy if exists {name} on {target};",
-        f"create policy {name} on {target}",
-        f"  as {'permissive' if p.permissive else 'restrictive'}",
-        f"  for {p.command}",
-        f"  to {', '.join(p.roles)}",
-    ]
-    if p.using is not None:
-        lines.append(f"  using ({p.using})")
-    if p.check is not None:
-        lines.append(f"  with check ({p.check})")
-    lines[-1] += ";"
-    return Definition(
-        f"policies/{p.schema}.{p.table}.{p.name}.sql",
-        "\n".join(lines) + "\n",
-        f"drop policy {name} on {target};\n",
-        (("policy", f"{p.schema}.{p.table}.{p.name}", None),),
-    )
-
-
 def read(sql_dir: Path) -> dict[str, str]:
-    """The files under ``sql_dir`` by relative path (the folders of KINDS only)."""
+    """The files under ``sql_dir`` by relative path (its kinds' folders only)."""
     return {
         str(path.relative_to(sql_dir)): path.read_text()
-        for kind in KINDS
-        for path in sorted((sql_dir / kind).glob("*.sql"))
+        for folder in FOLDERS
+        for path in sorted((sql_dir / folder).glob("*.sql"))
     }
 
 
@@ -251,7 +77,9 @@ def dump(url: str, *, config_path: Path | None = None) -> dict[str, Definition]:
 
 
 @dataclass(frozen=True)
-class Change:
+class FileChange:
+    """What a revision does to one file's object: create, replace or drop it."""
+
     path: str
     action: str  # "create", "replace" or "drop"
     upgrade: str
@@ -259,13 +87,13 @@ class Change:
     detail: str = ""
 
     @property
-    def kind(self) -> str:
+    def folder(self) -> str:
         return self.path.split("/", 1)[0]
 
 
 @dataclass
 class Plan:
-    changes: list[Change] = field(default_factory=list)
+    changes: list[FileChange] = field(default_factory=list)
 
     # Creates and replaces go first, in dependency order, so that nothing still
     # uses an object when its file's removal drops it; drops go last, the
@@ -285,8 +113,8 @@ class Plan:
         ]
 
 
-def _ordered(changes: Iterable[Change], reverse: bool = False) -> list[Change]:
-    return sorted(changes, key=lambda c: (KINDS.index(c.kind), c.path), reverse=reverse)
+def _ordered(changes: Iterable[FileChange], reverse: bool = False) -> list[FileChange]:
+    return sorted(changes, key=lambda c: (FOLDERS.index(c.folder), c.path), reverse=reverse)
 
 
 def plan(url: str, files: dict[str, str]) -> Plan:
@@ -299,23 +127,16 @@ def plan(url: str, files: dict[str, str]) -> Plan:
                 _apply(conn, path, text)
             after = introspect_connection(conn)
     wanted = definitions(after)
-    owners = [(key, d.path) for d in (*current.values(), *wanted.values()) for key in d.keys]
+    owners = [(owned, d.path) for d in (*current.values(), *wanted.values()) for owned in d.owns]
     touched: dict[str, list[str]] = {}
     for difference in compare(before, after, ignore_unexpected=()):
-        kind, name = difference.kind, difference.object
+        key = (difference.kind, difference.object)
         # A grants file owns only the grants of its table and columns.
         fields = set(difference.fields) if difference.change == "changed" else None
-        owner = next(
-            (
-                p
-                for (k, n, owned), p in owners
-                if (k, n) == (kind, name) and (owned is None or (fields and fields <= set(owned)))
-            ),
-            None,
-        )
+        owner = next((path for owned, path in owners if owned.covers(key, fields)), None)
         if owner is None or owner not in files:
             raise DefinitionError(
-                f"sql/ changes {kind} {name}, which no file defines",
+                f"sql/ changes {difference.kind} {difference.object}, which no file defines",
                 hint="tables, columns and types change in a migration written by hand",
             )
         touched.setdefault(owner, []).append(str(difference))
@@ -323,15 +144,15 @@ def plan(url: str, files: dict[str, str]) -> Plan:
     for path in sorted(touched):
         action = "replace" if path in current else "create"
         downgrade = current[path].text if path in current else wanted[path].drop
-        changes.append(Change(path, action, files[path], downgrade, "; ".join(touched[path])))
+        changes.append(FileChange(path, action, files[path], downgrade, "; ".join(touched[path])))
     for path in sorted(set(current) - set(files)):
-        changes.append(Change(path, "drop", current[path].drop, current[path].text))
+        changes.append(FileChange(path, "drop", current[path].drop, current[path].text))
     return Plan(changes)
 
 
 def _rank(path: str) -> tuple[int, str]:
-    kind = path.split("/", 1)[0]
-    return (KINDS.index(kind) if kind in KINDS else len(KINDS), path)
+    folder = path.split("/", 1)[0]
+    return (FOLDERS.index(folder) if folder in FOLDERS else len(FOLDERS), path)
 
 
 def _apply(conn: psycopg.Connection[Any], path: str, text: str) -> None:

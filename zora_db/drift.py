@@ -1,23 +1,25 @@
 """Drift: every difference between two catalog models.
 
-``compare(expected, actual)`` flattens each model into facts, one per object
-(a table's flags and grants, a column, a constraint, an index, an enum, a
-domain, a function, a trigger, a policy, a publication), and reports what is
-missing, unexpected or changed, field by field. ``zora-db check`` compares a
+``compare(expected, actual)`` flattens each model into one comparable record
+per object, as each kind's module says (``zora_db.objects``: a table's flags
+and grants, a column, a constraint, an index, an enum, a domain, a function,
+a trigger, a policy, a publication), and reports what is missing,
+unexpected or changed, field by field. ``zora-db check`` compares a
 database with what the migrations build at its revision.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from zora_db.catalog import Catalog
+from zora_db.objects import KINDS
+from zora_db.objects.base import Key
 
-# Kinds whose extra objects in the actual database are not ours to judge:
-# Supabase installs extensions and publications of its own.
-ONE_SIDED = {"extension", "publication"}
+# Kinds whose extra objects in the actual database are not ours to judge.
+ONE_SIDED = frozenset(kind.name for kind in KINDS if kind.one_sided)
 
 
 @dataclass(frozen=True)
@@ -33,65 +35,12 @@ class Difference:
         return f"{what} ({self.detail})" if self.detail else what
 
 
-Facts = dict[tuple[str, str], dict[str, Any]]
+Comparable = dict[Key, dict[str, Any]]
 
 
-def facts(catalog: Catalog) -> Facts:
-    """One comparable record per object, keyed by (kind, qualified name)."""
-    found: Facts = {}
-    for r in catalog.relations:
-        found[r.kind if r.kind != "partitioned table" else "table", r.qualified] = {
-            "rls_enabled": r.rls_enabled,
-            "rls_forced": r.rls_forced,
-            "replica_identity": r.replica_identity,
-            "security_invoker": r.security_invoker,
-            "grants": sorted(r.privileges),
-            "comment": r.comment,
-            "definition": r.definition,
-        }
-        for c in r.columns:
-            found["column", f"{r.qualified}.{c.name}"] = {
-                "type": c.type,
-                "nullable": c.nullable,
-                "default": c.default,
-                "identity": c.identity,
-                "generated": c.generated,
-                "grants": sorted(c.privileges),
-            }
-    for k in catalog.constraints:
-        found["constraint", f"{k.qualified_table}.{k.name}"] = {"definition": k.definition}
-    for i in catalog.indexes:
-        found["index", f"{i.schema}.{i.name}"] = {"definition": i.definition}
-    for p in catalog.policies:
-        found["policy", f"{p.qualified_table}.{p.name}"] = {
-            key: value for key, value in asdict(p).items() if key not in ("schema", "table", "name")
-        }
-    for f in catalog.functions:
-        found["function", f.signature] = {
-            "definition": f.definition,
-            "executable_by": sorted(f.executable_by),
-        }
-    for t in catalog.triggers:
-        found["trigger", f"{t.schema}.{t.table}.{t.name}"] = {
-            "definition": t.definition,
-            "enabled": t.enabled,
-        }
-    for e in catalog.enums:
-        found["enum", f"{e.schema}.{e.name}"] = {"values": list(e.values)}
-    for d in catalog.domains:
-        found["domain", f"{d.schema}.{d.name}"] = {
-            "base_type": d.base_type,
-            "nullable": d.nullable,
-            "checks": list(d.checks),
-        }
-    for ct in catalog.composite_types:
-        attributes = [(a.name, a.type) for a in ct.attributes]
-        found["type", f"{ct.schema}.{ct.name}"] = {"attributes": attributes}
-    for x in catalog.extensions:
-        found["extension", x.name] = {"schema": x.schema}
-    for pub in catalog.publications:
-        found["publication", pub.name] = {"all_tables": pub.all_tables, "tables": list(pub.tables)}
-    return found
+def comparable(catalog: Catalog) -> Comparable:
+    """What drift compares of each object, by its key: (kind, qualified name)."""
+    return {key: record for kind in KINDS for key, record in kind.compared(catalog)}
 
 
 def compare(
@@ -102,7 +51,7 @@ def compare(
     Extra objects of the kinds in ``ignore_unexpected`` are not reported.
     """
     ignored = set(ignore_unexpected)
-    want, have = facts(expected), facts(actual)
+    want, have = comparable(expected), comparable(actual)
     differences = []
     for key in sorted(want.keys() | have.keys()):
         kind, name = key
@@ -143,4 +92,4 @@ def _show(value: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-__all__ = ["Difference", "compare", "facts"]
+__all__ = ["Difference", "comparable", "compare"]

@@ -51,6 +51,12 @@ class MigrationFailed(ZoraDbError):
     exit_code = 7
 
 
+class DefinitionError(ZoraDbError):
+    """A file under sql/ does not apply, or changes what sql/ does not define."""
+
+    exit_code = 7
+
+
 class BackendUnavailable(ZoraDbError):
     """No way to start the requested throwaway PostgreSQL on this machine."""
 
