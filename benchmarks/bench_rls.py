@@ -14,7 +14,6 @@ them) and as ``service_role`` (bypasses RLS) with the equivalent ``WHERE``.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -27,6 +26,7 @@ import psycopg
 from _common import emit
 
 from zora_db import migrations
+from zora_db.acting import become
 from zora_db.compat import bootstrap
 from zora_db.seed import generate_customers, generate_vendors
 from zora_db.throwaway import LocalCluster
@@ -106,14 +106,10 @@ def _measure(
     warm: int = SAMPLED_CUSTOMERS,
 ) -> dict[str, Any]:
     statement = NEWEST.format(where="where user_id = %s" if with_where else "")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"set role {role}")
+    with psycopg.connect(url) as conn:  # one read-only transaction for every sample
 
         def run(customer: str) -> float:
-            conn.execute(
-                "select set_config('request.jwt.claims', %s, false)",
-                [json.dumps({"sub": customer, "role": role})],
-            )
+            become(conn, customer, role=role)
             params = [customer] if with_where else []
             started = time.perf_counter()
             rows = conn.execute(statement, params).fetchall()
@@ -124,10 +120,7 @@ def _measure(
         for customer in customers[:warm]:  # warm the cache and the plan
             run(customer)
         times = [run(customers[i % len(customers)]) for i in range(samples)]
-        conn.execute(
-            "select set_config('request.jwt.claims', %s, false)",
-            [json.dumps({"sub": customers[0], "role": role})],
-        )
+        become(conn, customers[0], role=role)
         plan = _plan(conn, statement, [customers[0]] if with_where else [])
     return {
         "median_ms": round(statistics.median(times) * 1000, 3),

@@ -21,6 +21,7 @@ import psycopg
 from _common import emit, summary, timed
 
 from zora_db import migrations
+from zora_db.acting import become
 from zora_db.compat import bootstrap
 from zora_db.seed import generate_delivered_orders, generate_reviews, generate_vendors
 from zora_db.throwaway import LocalCluster
@@ -188,10 +189,7 @@ def _insert_orders_one_by_one(url: str, triggers: bool, count: int) -> float:
             customer, vendor, products = pairs[i % len(pairs)]
             items = [{"product_id": str(p), "quantity": 2} for p in products[:ITEMS_PER_ORDER]]
             if triggers:
-                conn.execute(
-                    "select set_config('request.jwt.claims', %s, true)",
-                    [json.dumps({"sub": str(customer)})],
-                )
+                become(conn, customer, keep_role=True)
                 conn.execute(
                     "select public.create_order(%s, %s::jsonb)", [vendor, json.dumps(items)]
                 )

@@ -6,7 +6,6 @@ once, never re-running migrations for each test.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import textwrap
@@ -18,9 +17,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
-from zora_db import migrations
+from zora_db import acting, migrations
 from zora_db.compat import bootstrap
 from zora_db.seed import seed
 from zora_db.throwaway import Throwaway, throwaway
@@ -76,7 +74,7 @@ def vanilla_db_url(server: Throwaway) -> Iterator[str]:
 
 @contextmanager
 def acting_as(
-    url: str, user: object | None, role: str = "authenticated"
+    url: str, user: object | None, role: str | None = "authenticated"
 ) -> Iterator[psycopg.Connection]:
     """A transaction in which the caller is ``user`` (PostgREST's way: role and JWT claims).
 
@@ -92,10 +90,7 @@ def become(
     conn: psycopg.Connection, user: object | None, role: str | None = "authenticated"
 ) -> None:
     """In ``conn``'s current transaction, be ``user`` as PostgREST makes a request."""
-    if role:
-        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-    claims = {"sub": str(user), "role": role or "authenticated"} if user else {}
-    conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+    acting.become(conn, None if user is None else str(user), role=role, keep_role=role is None)
 
 
 def one_waits_for_the_other(url: str, first: str, second: str, params: list[list[object]]) -> None:

@@ -115,8 +115,9 @@ def test_nearby_vendors_uses_the_location_index(seeded_db_url: str, role: str) -
         conn.execute("set auto_explain.log_min_duration = 0")
         conn.execute("set auto_explain.log_nested_statements = on")
         conn.execute("set auto_explain.log_level = notice")
-        conn.execute(f"set role {role}")
-        conn.execute("select * from public.nearby_vendors(51.53, -0.12, 10, 5)").fetchall()
+        with conn.transaction():
+            become(conn, None, role)
+            conn.execute("select * from public.nearby_vendors(51.53, -0.12, 10, 5)").fetchall()
     inner = [p for p in plans if "from public.vendors v" in p]
     assert inner and "vendors_location_idx" in inner[0]
 

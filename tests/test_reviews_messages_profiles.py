@@ -11,8 +11,9 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from tests.conftest import query, scalar
+from tests.conftest import become, query, scalar
 from zora_db.seed import seed_id
+from zora_db.sqlstates import ZoraSqlState
 
 ALICE, BOB, CHLOE = (seed_id(f"user:{k}") for k in ("alice", "bob", "chloe"))
 CAMDEN = seed_id("vendor:camden-bakery")
@@ -46,9 +47,7 @@ def _ratings(url: str) -> tuple[object, ...]:
 def _a_delivered_order(url: str, user: UUID = BOB) -> UUID:
     """A fresh delivered Camden order of ``user`` containing sourdough (no review yet)."""
     with psycopg.connect(url) as conn:
-        conn.execute(
-            "select set_config('request.jwt.claims', %s, true)", [json.dumps({"sub": str(user)})]
-        )
+        become(conn, user, role=None)
         row = conn.execute(
             "select id from public.create_order(%s, %s::jsonb)",
             [CAMDEN, json.dumps([{"product_id": str(SOURDOUGH), "quantity": 1}])],
@@ -146,7 +145,7 @@ def test_reviews_need_a_delivered_order_of_the_author(seeded_db_url: str, case: 
             "product_id, rating) values (%s, %s, %s, %s, 4)",
             [order, author, CAMDEN, product],
         )
-    assert info.value.sqlstate == "ZA006"
+    assert info.value.sqlstate == ZoraSqlState.REVIEW_WITHOUT_DELIVERY
     assert _ratings(seeded_db_url) == before
 
 
@@ -228,7 +227,7 @@ def test_an_outsider_cannot_write_in_a_conversation(seeded_db_url: str) -> None:
             "values (%s, %s, 'hello')",
             [CONVERSATION, BOB],
         )
-    assert info.value.sqlstate == "ZA007"
+    assert info.value.sqlstate == ZoraSqlState.NOT_IN_CONVERSATION
     assert scalar(seeded_db_url, "select count(*) from public.messages") == count
     assert [_notifications(seeded_db_url, u) for u in (ALICE, CAMDEN_OWNER)] == told
 

@@ -18,7 +18,6 @@ from zora_db import migrations
 from zora_db.catalog import introspect
 from zora_db.drift import Difference, compare
 from zora_db.errors import RevisionError
-from zora_db.history import RevisionInfo
 from zora_db.scratch import quiet, reference_database
 
 
@@ -59,30 +58,17 @@ class CheckResult:
 def revision_status(url: str, *, config_path: Path | None = None) -> Status:
     """Where ``url`` is in the history; RevisionError for a revision we do not know."""
     current = migrations.current(url)
-    known = {r.revision: r for r in migrations.history(config_path=config_path)}
-    unknown = [r for r in current if r not in known]
+    scripts = migrations.script_directory(config_path)
+    newest_first = [s.revision for s in scripts.walk_revisions()]
+    unknown = [r for r in current if r not in newest_first]
     if unknown:
         raise RevisionError(
             f"the database is at revision {', '.join(unknown)}, which this checkout does not have",
             hint="it is ahead of this checkout or from another branch: update your checkout",
         )
-    heads = tuple(r for r, info in known.items() if info.is_head)
-    # Newest first in history(); what the database has not reached yet, oldest first.
-    reached = set(_ancestors(current, known))
-    pending = tuple(r for r in reversed(list(known)) if r not in reached)
-    return Status(tuple(current), heads, pending)
-
-
-def _ancestors(current: tuple[str, ...], known: dict[str, RevisionInfo]) -> list[str]:
-    seen: list[str] = []
-    stack = list(current)
-    while stack:
-        revision = stack.pop()
-        if revision in seen:
-            continue
-        seen.append(revision)
-        stack += list(known[revision].down_revisions)
-    return seen
+    reached = {s.revision for s in scripts.iterate_revisions(current, "base")} if current else set()
+    pending = tuple(r for r in reversed(newest_first) if r not in reached)
+    return Status(tuple(current), tuple(scripts.get_heads()), pending)
 
 
 def check(

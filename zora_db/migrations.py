@@ -24,6 +24,7 @@ from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import Script, ScriptDirectory
+from alembic.util import to_tuple
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
@@ -436,8 +437,7 @@ def _failed_revision(context: EnvironmentContext, at: tuple[str, ...]) -> str:
     following = [
         s.revision
         for s in context.script.walk_revisions()
-        if set(s._normalized_down_revisions) == after
-        or (not after and not s._normalized_down_revisions)
+        if set(to_tuple(s.down_revision, default=())) == after
     ]
     return ", ".join(following) or "?"
 
@@ -459,7 +459,7 @@ def _engine_connection(url: str) -> Iterator[Connection]:
 def _info(script: Script) -> RevisionInfo:
     return RevisionInfo(
         revision=script.revision,
-        down_revisions=tuple(script._normalized_down_revisions),
+        down_revisions=to_tuple(script.down_revision, default=()),
         message=script.doc,
         is_head=script.is_head,
         path=Path(script.path),

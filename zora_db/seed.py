@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
+from zora_db.acting import acting_as
 from zora_db.compat import require_compat_layer
 from zora_db.db import connect
 from zora_db.errors import RevisionError
@@ -181,17 +180,6 @@ def _counts(conn: psycopg.Connection) -> dict[str, int]:
     return dict(zip(tables, (int(n) for n in row), strict=True))
 
 
-@contextmanager
-def _as(conn: psycopg.Connection, user: uuid.UUID) -> Iterator[None]:
-    """Act as ``user`` the way an API request does (role and JWT claims), then stop."""
-    claims = json.dumps({"sub": str(user), "role": "authenticated"})
-    conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
-    conn.execute("set local role authenticated")
-    yield
-    conn.execute("reset role")
-    conn.execute("select set_config('request.jwt.claims', '', true)")
-
-
 def _user(conn: psycopg.Connection, key: str, email: str, full_name: str) -> uuid.UUID:
     uid = seed_id(f"user:{key}")
     conn.execute(
@@ -264,14 +252,14 @@ def _load(conn: psycopg.Connection) -> None:
     orders: list[uuid.UUID] = []
     for customer, vendor, items, statuses in ORDERS:
         payload = [{"product_id": str(product_ids[vendor][i]), "quantity": q} for i, q in items]
-        with _as(conn, customers[customer]):
+        with acting_as(conn, customers[customer]):
             row = conn.execute(
                 "select id from public.create_order(%s, %s::jsonb, %s, null)",
                 [vendor_ids[vendor], json.dumps(payload), addresses[customer]],
             ).fetchone()
         assert row is not None
         orders.append(row[0])
-        with _as(conn, vendor_users[vendor]):
+        with acting_as(conn, vendor_users[vendor]):
             for status in statuses:
                 conn.execute("update public.orders set status = %s where id = %s", [status, row[0]])
         if statuses and statuses[-1] == "delivered":
@@ -284,7 +272,7 @@ def _load(conn: psycopg.Connection) -> None:
 
     for index, (rating, comment) in REVIEWS.items():
         customer, vendor, items, _ = ORDERS[index]
-        with _as(conn, customers[customer]):
+        with acting_as(conn, customers[customer]):
             conn.execute(
                 "insert into public.reviews (order_id, user_id, vendor_id, product_id, rating, "
                 "comment) values (%s, %s, %s, %s, %s, %s)",

@@ -31,8 +31,9 @@ from typing import Any
 
 import psycopg
 
+from zora_db.acting import acting_as
 from zora_db.seed import VENDORS, seed_id
-from zora_db.verify.actors import Actor, acting_as
+from zora_db.verify.actors import Actor
 
 FORBIDDEN = ("40P01", "40001", "55P03")
 NEXT_STATUS = {
@@ -155,7 +156,7 @@ class _Session:
         started = time.perf_counter()
         result, error = None, None
         try:
-            with self.conn.transaction(), acting_as(self.conn, self.actor):
+            with self.conn.transaction(), acting_as(self.conn, self.actor.uid):
                 result = work(self.conn)
         except psycopg.Error as exc:
             error = exc.sqlstate or "?"

@@ -1,17 +1,12 @@
-"""The people of the demo data set, and acting as one of them the way PostgREST does."""
+"""The people of the demo data set (act as one with ``zora_db.acting``)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import psycopg
-from psycopg import sql
-
+from zora_db.acting import claims_for
 from zora_db.seed import seed_id
 
 
@@ -28,8 +23,8 @@ class Actor:
 
     @property
     def claims(self) -> dict[str, Any]:
-        """The JWT claims PostgREST would set for this person."""
-        return {"sub": str(self.uid), "role": self.role} if self.uid else {"role": "anon"}
+        """The JWT claims Supabase Auth issues this person."""
+        return dict(claims_for(self.uid))
 
     @property
     def params(self) -> dict[str, Any]:
@@ -55,16 +50,3 @@ CAMDEN = _vendor("camden", "camden-bakery")
 SHOREDITCH = _vendor("shoreditch", "shoreditch-grocer")
 ADMIN = Actor("admin", "admin", seed_id("user:admin"))
 ACTORS = (ANON, ALICE, BOB, CAMDEN, SHOREDITCH, ADMIN)
-
-
-@contextmanager
-def acting_as(conn: psycopg.Connection[Any], actor: Actor) -> Iterator[None]:
-    """Within the current transaction: become ``actor`` (role and JWT claims), then back."""
-    conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(actor.claims)])
-    conn.execute(sql.SQL("set local role {}").format(sql.Identifier(actor.role)))
-    try:
-        yield
-    finally:
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-            conn.execute("reset role")
-            conn.execute("select set_config('request.jwt.claims', '', true)")

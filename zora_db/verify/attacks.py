@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from zora_db.seed import seed_id
+from zora_db.sqlstates import ZoraSqlState
 from zora_db.verify.actors import ADMIN, ALICE, ANON, BOB, CAMDEN, SHOREDITCH, Actor
 from zora_db.verify.checks import Check, Conn, expect, refused, rows, value
 
@@ -271,7 +272,7 @@ def review_without_a_delivered_order(conn: Conn, known: dict[str, Any]) -> None:
         ALICE,
         "insert into public.reviews (order_id, user_id, vendor_id, rating) values (%s, %s, %s, 5)",
         [known["alice_pending"], ALICE.uid, known["shoreditch"]],
-        sqlstate="ZA006",
+        sqlstate=ZoraSqlState.REVIEW_WITHOUT_DELIVERY,
     )
     refused(
         conn,

@@ -16,8 +16,9 @@ from typing import Any
 
 import psycopg
 
+from zora_db.acting import acting_as
 from zora_db.contract import PRIVATE_CHANNELS, PrivateChannel
-from zora_db.verify.actors import ACTORS, Actor, acting_as
+from zora_db.verify.actors import ACTORS, Actor
 
 
 def _on_channel(conn: psycopg.Connection[Any], topic: str) -> None:
@@ -33,7 +34,7 @@ def may_read(conn: psycopg.Connection[Any], actor: Actor, channel: PrivateChanne
             [channel.topic, channel.extension],
         ).fetchone()
         assert probe is not None
-        with acting_as(conn, actor):
+        with acting_as(conn, actor.uid):
             _on_channel(conn, channel.topic)
             seen = conn.execute(
                 "select exists (select from realtime.messages where id = %s)", [probe[0]]
@@ -42,7 +43,7 @@ def may_read(conn: psycopg.Connection[Any], actor: Actor, channel: PrivateChanne
 
 
 def may_write(conn: psycopg.Connection[Any], actor: Actor, channel: PrivateChannel) -> bool:
-    with conn.transaction(force_rollback=True), acting_as(conn, actor):
+    with conn.transaction(force_rollback=True), acting_as(conn, actor.uid):
         _on_channel(conn, channel.topic)
         try:
             with conn.transaction():

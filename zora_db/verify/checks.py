@@ -9,7 +9,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from zora_db.verify.actors import Actor, acting_as
+from zora_db.acting import acting_as
+from zora_db.verify.actors import Actor
 
 Conn = psycopg.Connection[Any]
 Statement = str | sql.SQL | sql.Composed
@@ -46,7 +47,7 @@ def refused(
             if actor is None:
                 conn.execute(statement, params)
             else:
-                with acting_as(conn, actor):
+                with acting_as(conn, actor.uid):
                     conn.execute(statement, params)
     except psycopg.Error as exc:
         expect(
@@ -65,7 +66,7 @@ def rows(conn: Conn, actor: Actor | None, statement: Statement, params: Any = No
     if actor is None:
         cur = conn.execute(statement, params)
     else:
-        with acting_as(conn, actor):
+        with acting_as(conn, actor.uid):
             cur = conn.execute(statement, params)
     return cur.fetchall() if cur.description else []
 

@@ -29,7 +29,8 @@ import psycopg
 from psycopg import errors, sql
 from psycopg.rows import dict_row
 
-from zora_db.verify.actors import ACTORS, ALICE, CAMDEN, SHOREDITCH, Actor, acting_as
+from zora_db.acting import acting_as
+from zora_db.verify.actors import ACTORS, ALICE, CAMDEN, SHOREDITCH, Actor
 
 ALL, NONE = "true", "false"
 OWN = "user_id = %(uid)s"
@@ -509,7 +510,7 @@ def _check_rows(conn: psycopg.Connection[Any], cell: Cell, params: dict[str, Any
     if cell.operation == "select":
         statement = sql.SQL("select {} from {}").format(_pk(cell.table), table)
         try:
-            with conn.transaction(), acting_as(conn, cell.actor):
+            with conn.transaction(), acting_as(conn, cell.actor.uid):
                 result.actual = {r[0] for r in conn.execute(statement)}
         except errors.InsufficientPrivilege as exc:
             result.details.append(exc.diag.message_primary or str(exc))
@@ -527,12 +528,10 @@ def _check_rows(conn: psycopg.Connection[Any], cell: Cell, params: dict[str, Any
         )
     for key in everything:
         try:
-            with conn.transaction(), acting_as(conn, cell.actor):
+            # Each row on its own: one delete must not cascade into the next.
+            with conn.transaction(force_rollback=True), acting_as(conn, cell.actor.uid):
                 if conn.execute(statement, [key]).fetchone():
                     result.actual.add(key)
-                raise _Rollback  # each row on its own: one delete must not cascade into the next
-        except _Rollback:
-            pass
         except (errors.InsufficientPrivilege, errors.IntegrityError) as exc:
             result.details.append(f"{key}: {exc.sqlstate} {exc.diag.message_primary}")
         except psycopg.Error as exc:
@@ -542,25 +541,18 @@ def _check_rows(conn: psycopg.Connection[Any], cell: Cell, params: dict[str, Any
     return result
 
 
-class _Rollback(Exception):
-    """Leave a savepoint, undoing what happened in it."""
-
-
 def _check_insert(conn: psycopg.Connection[Any], cell: Cell, params: dict[str, Any]) -> CellResult:
     expected, actual = {}, {}
     details = []
     for candidate in INSERT[cell.table]:
         expected[candidate.name] = _expected_outcome(candidate, cell.actor)
         try:
-            with conn.transaction():
+            with conn.transaction(force_rollback=True):
                 if candidate.setup:
                     conn.execute(candidate.setup, params)
-                with acting_as(conn, cell.actor):
+                with acting_as(conn, cell.actor.uid):
                     conn.execute(candidate.statement, params)
                 actual[candidate.name] = ALLOWED
-                raise _Rollback
-        except _Rollback:
-            pass
         except errors.InsufficientPrivilege as exc:
             actual[candidate.name] = DENIED
             details.append(f"{candidate.name}: {exc.diag.message_primary}")

@@ -36,6 +36,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from zora_db.acting import acting_as
 from zora_db.catalog import Catalog
 from zora_db.contract import APP_SUBSCRIPTIONS, REALTIME_PUBLICATION, AppSubscription
 from zora_db.realtime import Change, ChangeStream, Deliverer, Delivery, Subscription
@@ -50,7 +51,6 @@ from zora_db.verify.actors import (
     CAMDEN,
     SHOREDITCH,
     Actor,
-    acting_as,
 )
 
 LATENCY_TARGET_MS = 50.0  # the seed plan asks for 500 ms end to end
@@ -266,7 +266,7 @@ def take_snapshot(
             )
             for actor in actors:
                 try:
-                    with conn.transaction(), acting_as(conn, actor):
+                    with conn.transaction(), acting_as(conn, actor.uid):
                         seen = conn.execute(
                             sql.SQL("select {} from {}").format(columns, target)
                         ).fetchall()
@@ -464,7 +464,7 @@ def _play(writer: psycopg.Connection[Any], step: Step, context: dict[str, Any]) 
         if step.actor is None:
             cur = writer.execute(step.statement, context)
         else:
-            with acting_as(writer, step.actor):
+            with acting_as(writer, step.actor.uid):
                 cur = writer.execute(step.statement, context)
         if step.capture:
             row = cur.fetchone()

@@ -9,6 +9,7 @@ from typing import Any
 from psycopg import sql
 
 from zora_db.seed import seed_id
+from zora_db.sqlstates import ZoraSqlState
 from zora_db.verify.actors import ALICE, CAMDEN, SHOREDITCH
 from zora_db.verify.checks import Check, Conn, expect, refused, rows, value
 
@@ -84,7 +85,7 @@ def status_change_is_recorded_and_told(conn: Conn, known: dict[str, Any]) -> Non
         CAMDEN,
         "update public.orders set status = 'pending' where id = %s",
         [order],
-        sqlstate="ZA001",
+        sqlstate=ZoraSqlState.BAD_STATUS_CHANGE,
     )
 
 
