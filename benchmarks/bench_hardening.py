@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _common import emit, seeded_database
+from _volume import generate_vendors
 
 from zora_db.acting import become
-from zora_db.seed import generate_vendors, seed_id
+from zora_db.seed import seed_id
 from zora_db.sqlstates import ZoraSqlState
 
 SHOPS = 100_000

@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _common import emit
+from _volume import generate_customers, generate_vendors
 
 from zora_db import migrations
 from zora_db.acting import become
 from zora_db.compat import bootstrap
-from zora_db.seed import generate_customers, generate_vendors
 from zora_db.throwaway import LocalCluster
 
 ORDERS = 1_000_000

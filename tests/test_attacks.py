@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import SEEDED_TEMPLATE, database_name
 from zora_db.throwaway import Throwaway
 from zora_db.verify.attacks import ATTACKS
-from zora_db.verify.checks import Check, CheckFailed, run_check
 from zora_db.verify.matrix import facts
+from zora_db.verify.probes import Probe, ProbeFailed, run_probe
 from zora_db.verify.triggers import TRIGGER_CHECKS
 
 Seeded = tuple[psycopg.Connection[Any], dict[str, Any]]
@@ -29,12 +29,12 @@ def seeded(server: Throwaway) -> Iterator[Seeded]:
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
-def test_attack_fails(attack: Check, seeded: Seeded) -> None:
+def test_attack_fails(attack: Probe, seeded: Seeded) -> None:
     conn, known = seeded
-    run_check(conn, attack, known)
+    run_probe(conn, attack, known)
 
 
-def _attack(name: str) -> Check:
+def _attack(name: str) -> Probe:
     return next(a for a in ATTACKS if a.name == name)
 
 
@@ -126,8 +126,8 @@ def test_the_attack_check_catches_a_weakened_schema(
     conn, known = seeded
     with conn.transaction(force_rollback=True):
         conn.execute(weakening)
-        with pytest.raises(CheckFailed):
-            run_check(conn, _attack(attack), known)
+        with pytest.raises(ProbeFailed):
+            run_probe(conn, _attack(attack), known)
 
 
 def test_every_attack_has_a_weakening() -> None:
@@ -138,9 +138,9 @@ def test_every_attack_has_a_weakening() -> None:
 
 
 @pytest.mark.parametrize("check", TRIGGER_CHECKS, ids=lambda c: c.name)
-def test_trigger_check_passes(check: Check, seeded: Seeded) -> None:
+def test_trigger_check_passes(check: Probe, seeded: Seeded) -> None:
     conn, known = seeded
-    run_check(conn, check, known)
+    run_probe(conn, check, known)
 
 
 BROKEN_TRIGGERS = [
@@ -179,5 +179,5 @@ def test_the_trigger_check_catches_a_broken_trigger(
     check = next(c for c in TRIGGER_CHECKS if c.name == name)
     with conn.transaction(force_rollback=True):
         conn.execute(breakage)
-        with pytest.raises(CheckFailed):
-            run_check(conn, check, known)
+        with pytest.raises(ProbeFailed):
+            run_probe(conn, check, known)

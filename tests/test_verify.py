@@ -97,7 +97,7 @@ def test_pgoutput_is_a_fallback_that_says_what_it_could_not_compare(seeded_db_ur
 
 def test_verify_passes_on_the_seeded_schema(seeded_db_url: str) -> None:
     seen: list[str] = []
-    report = verify(seeded_db_url, progress=seen.append)
+    report = verify(seeded_db_url, say=seen.append)
     assert report.failures == []
     assert report.decoder == decoder_here(seeded_db_url)
     # pgoutput (no wal2json on this server) adds one warning saying what it could not compare.

@@ -3,14 +3,13 @@
 Two answers. The revision status: at head, behind (migrations to apply), or
 at a revision this checkout does not know (ahead of it, or from another
 branch). And drift: a database migrated to the same revision on the same
-PostgreSQL major is the reference (``scratch.reference_database``); both
+PostgreSQL major is the reference (``throwaway.databases.reference_database``); both
 are read into catalog models and compared, so a policy edited in a
 dashboard, a dropped index or a grant added by hand shows up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,8 @@ from zora_db import migrations
 from zora_db.catalog import introspect
 from zora_db.drift import Difference, compare
 from zora_db.errors import RevisionError
-from zora_db.scratch import quiet, reference_database
+from zora_db.progress import Say, quiet
+from zora_db.throwaway.databases import reference_database
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,7 @@ def revision_status(url: str, *, config_path: Path | None = None) -> Status:
     return Status(tuple(current), tuple(scripts.get_heads()), pending)
 
 
-def check(
-    url: str, *, config_path: Path | None = None, say: Callable[[str], None] = quiet
-) -> CheckResult:
+def check(url: str, *, config_path: Path | None = None, say: Say = quiet) -> CheckResult:
     """The revision status of ``url`` and its drift from the migrations at that revision."""
     status = revision_status(url, config_path=config_path)
     if len(status.current) > 1:

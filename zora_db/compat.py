@@ -51,7 +51,7 @@ def bootstrap(url: str) -> BootstrapOutcome:
 
 def bootstrap_sql() -> str:
     """The layer's SQL, as shipped in the package."""
-    return files("zora_db").joinpath("sql/supabase_compat.sql").read_text(encoding="utf-8")
+    return files("zora_db").joinpath("compat.sql").read_text(encoding="utf-8")
 
 
 def is_supabase(conn: Any) -> bool:

@@ -55,9 +55,14 @@ class Finding:
         text = f"{self.level} {self.lint} {self.object}: {self.detail} (fix: {self.remediation})"
         return f"{text} [allowed: {self.allowed}]" if self.allowed else text
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """Stable across runs (splinter's cache_key): what an allow-list entry names."""
+        return (self.lint, self.object)
 
-# A check yields (object, detail) pairs.
-Check: TypeAlias = "Callable[[Catalog], Iterable[tuple[str, str]]]"
+
+# What a lint runs on the catalog: it yields (object, detail) pairs.
+Finder: TypeAlias = "Callable[[Catalog], Iterable[tuple[str, str]]]"
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,23 @@ class Lint:
     level: Level
     category: Category
     description: str
-    remediation: str
-    check: Check
+    remediation: str  # {object} is the finding's object
+    find: Finder
+
+
+_DECLARED: list[Lint] = []
+
+
+def declare(
+    *, name: str, level: Level, category: Category, description: str, remediation: str
+) -> Callable[[Finder], Finder]:
+    """Declare the lint the decorated function finds (a registry of data, as splinter's)."""
+
+    def declare(find: Finder) -> Finder:
+        _DECLARED.append(Lint(name, level, category, description, remediation, find))
+        return find
+
+    return declare
 
 
 CLIENT_ROLES = ("anon", "authenticated")
@@ -85,12 +105,27 @@ def _client_can_reach(privileges: Iterable[tuple[str, str]]) -> bool:
 # --------------------------------------------------------------------------- checks
 
 
+@declare(
+    name="rls_disabled_in_public",
+    level=Level.ERROR,
+    category=Category.SECURITY,
+    description="A table the API exposes has row level security disabled.",
+    remediation="alter table {object} enable row level security, and add policies for what "
+    "clients may do",
+)
 def _rls_disabled_in_public(cat: Catalog) -> Iterator[tuple[str, str]]:
     for t in cat.tables:
         if _exposed(t.schema) and not t.rls_enabled:
             yield t.qualified, "row level security is off: every granted row is readable"
 
 
+@declare(
+    name="policy_exists_rls_disabled",
+    level=Level.ERROR,
+    category=Category.SECURITY,
+    description="A table has policies but row level security is disabled, so they are ignored.",
+    remediation="alter table {object} enable row level security",
+)
 def _policy_exists_rls_disabled(cat: Catalog) -> Iterator[tuple[str, str]]:
     with_policies = {p.qualified_table for p in cat.policies}
     for t in cat.tables:
@@ -98,6 +133,13 @@ def _policy_exists_rls_disabled(cat: Catalog) -> Iterator[tuple[str, str]]:
             yield t.qualified, "has policies, but row level security is off: they do nothing"
 
 
+@declare(
+    name="rls_enabled_no_policy",
+    level=Level.INFO,
+    category=Category.SECURITY,
+    description="Row level security is on, clients have grants, and no policy lets them through.",
+    remediation="add policies on {object}, or revoke the grants if no client should reach it",
+)
 def _rls_enabled_no_policy(cat: Catalog) -> Iterator[tuple[str, str]]:
     with_policies = {p.qualified_table for p in cat.policies}
     for t in cat.tables:
@@ -106,6 +148,14 @@ def _rls_enabled_no_policy(cat: Catalog) -> Iterator[tuple[str, str]]:
             yield t.qualified, "row level security is on with no policy: clients see nothing"
 
 
+@declare(
+    name="function_search_path_mutable",
+    level=Level.WARN,
+    category=Category.SECURITY,
+    description="A function resolves names through the caller's search_path.",
+    remediation="alter function {object} set search_path = '' and schema-qualify every name in "
+    "its body",
+)
 def _function_search_path_mutable(cat: Catalog) -> Iterator[tuple[str, str]]:
     for f in cat.functions:
         if f.kind in ("function", "procedure") and f.search_path is None:
@@ -113,6 +163,14 @@ def _function_search_path_mutable(cat: Catalog) -> Iterator[tuple[str, str]]:
             yield f.signature, f"{definer}function without a fixed search_path"
 
 
+@declare(
+    name="security_definer_function_exposed",
+    level=Level.WARN,
+    category=Category.SECURITY,
+    description="A SECURITY DEFINER function in an exposed schema is callable by API clients.",
+    remediation="move {object} to a schema the API does not expose (private), or revoke execute on "
+    "function {object} from public, anon, authenticated",
+)
 def _security_definer_function_exposed(cat: Catalog) -> Iterator[tuple[str, str]]:
     for f in cat.functions:
         callers = [r for r in f.executable_by if r in (*CLIENT_ROLES, "public")]
@@ -120,12 +178,27 @@ def _security_definer_function_exposed(cat: Catalog) -> Iterator[tuple[str, str]
             yield f.signature, f"SECURITY DEFINER, callable through the API by {', '.join(callers)}"
 
 
+@declare(
+    name="security_definer_view",
+    level=Level.ERROR,
+    category=Category.SECURITY,
+    description="A view in an exposed schema runs as its owner, bypassing row level security.",
+    remediation="alter view {object} set (security_invoker = true)",
+)
 def _security_definer_view(cat: Catalog) -> Iterator[tuple[str, str]]:
     for v in cat.views:
         if _exposed(v.schema) and v.kind == "view" and not v.security_invoker:
             yield v.qualified, "runs with its owner's rights, bypassing row level security"
 
 
+@declare(
+    name="auth_users_exposed",
+    level=Level.ERROR,
+    category=Category.SECURITY,
+    description="A view in an exposed schema exposes auth.users (emails, metadata) to API clients.",
+    remediation="drop view {object}, revoke select on it from anon and authenticated, or read "
+    "public.profiles",
+)
 def _auth_users_exposed(cat: Catalog) -> Iterator[tuple[str, str]]:
     for v in cat.views:
         readers = sorted({g for g, p in v.privileges if p == "select" and g in CLIENT_ROLES})
@@ -151,6 +224,13 @@ def _unwrapped_calls(expression: str | None) -> list[str]:
     ]
 
 
+@declare(
+    name="auth_rls_initplan",
+    level=Level.WARN,
+    category=Category.PERFORMANCE,
+    description="A policy calls auth.uid() (or another per-statement function) for every row.",
+    remediation="in {object}, wrap the call in a sub-select: (select auth.uid()), so it runs once",
+)
 def _auth_rls_initplan(cat: Catalog) -> Iterator[tuple[str, str]]:
     for p in cat.policies:
         calls = sorted(set(_unwrapped_calls(p.using) + _unwrapped_calls(p.check)))
@@ -163,6 +243,14 @@ def _applies(policy: Policy, role: str, action: str) -> bool:
     return (role in policy.roles or "public" in policy.roles) and policy.command in (action, "all")
 
 
+@declare(
+    name="multiple_permissive_policies",
+    level=Level.WARN,
+    category=Category.PERFORMANCE,
+    description="Several permissive policies apply to one role and action; each runs for every "
+    "row.",
+    remediation="combine the permissive policies on {object} into one with OR",
+)
 def _multiple_permissive_policies(cat: Catalog) -> Iterator[tuple[str, str]]:
     by_table: dict[str, list[Policy]] = defaultdict(list)
     for p in cat.policies:
@@ -176,6 +264,13 @@ def _multiple_permissive_policies(cat: Catalog) -> Iterator[tuple[str, str]]:
                     yield table, f"{role} {action}: {', '.join(names)} are all evaluated"
 
 
+@declare(
+    name="unindexed_foreign_keys",
+    level=Level.INFO,
+    category=Category.PERFORMANCE,
+    description="A foreign key has no index on its columns.",
+    remediation="create an index on {object} (the foreign key's columns)",
+)
 def _unindexed_foreign_keys(cat: Catalog) -> Iterator[tuple[str, str]]:
     leading: dict[str, list[frozenset[str | None]]] = defaultdict(list)
     for i in cat.indexes:
@@ -189,6 +284,13 @@ def _unindexed_foreign_keys(cat: Catalog) -> Iterator[tuple[str, str]]:
             )
 
 
+@declare(
+    name="duplicate_index",
+    level=Level.WARN,
+    category=Category.PERFORMANCE,
+    description="Two or more indexes are identical: every write maintains all of them.",
+    remediation="drop all but one of the identical indexes on {object}",
+)
 def _duplicate_index(cat: Catalog) -> Iterator[tuple[str, str]]:
     groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for i in cat.indexes:
@@ -198,6 +300,13 @@ def _duplicate_index(cat: Catalog) -> Iterator[tuple[str, str]]:
             yield f"{schema}.{table}", f"identical indexes: {', '.join(sorted(names))}"
 
 
+@declare(
+    name="no_primary_key",
+    level=Level.INFO,
+    category=Category.PERFORMANCE,
+    description="A table has no primary key.",
+    remediation="alter table {object} add primary key (an identity column if nothing else does)",
+)
 def _no_primary_key(cat: Catalog) -> Iterator[tuple[str, str]]:
     keyed = {k.qualified_table for k in cat.constraints if k.kind == "primary key"}
     for t in cat.tables:
@@ -205,12 +314,26 @@ def _no_primary_key(cat: Catalog) -> Iterator[tuple[str, str]]:
             yield t.qualified, "no primary key: rows cannot be addressed, realtime cannot send it"
 
 
+@declare(
+    name="extension_in_public",
+    level=Level.WARN,
+    category=Category.SECURITY,
+    description="An extension is installed in the public schema.",
+    remediation="move {object} to the extensions schema: alter extension … set schema extensions",
+)
 def _extension_in_public(cat: Catalog) -> Iterator[tuple[str, str]]:
     for e in cat.extensions:
         if e.schema == "public":
             yield f"extension {e.name}", "installed in public: its objects join the API"
 
 
+@declare(
+    name="rls_policy_always_true",
+    level=Level.WARN,
+    category=Category.SECURITY,
+    description="A write policy for API clients is always true: it allows every row.",
+    remediation="restrict {object}, e.g. using (user_id = (select auth.uid()))",
+)
 def _rls_policy_always_true(cat: Catalog) -> Iterator[tuple[str, str]]:
     for p in cat.policies:
         if p.command == "select" or not any(r in p.roles for r in (*CLIENT_ROLES, "public")):
@@ -241,6 +364,14 @@ def _client_written_columns(cat: Catalog) -> Iterator[tuple[Relation, Column, li
                     yield table, column, checks[table.qualified]
 
 
+@declare(
+    name="money_accepts_nan",
+    level=Level.ERROR,
+    category=Category.SECURITY,
+    description="A numeric column API clients write accepts NaN (its CHECK (x >= 0) is true for "
+    "NaN).",
+    remediation="exclude NaN from {object}: a CHECK (col <> 'NaN') on the table, or on its domain",
+)
 def _money_accepts_nan(cat: Catalog) -> Iterator[tuple[str, str]]:
     # numeric holds 'NaN', and NaN >= 0 is true: a CHECK must exclude it by name.
     domains = {(d.schema, d.name): d for d in cat.domains}
@@ -255,6 +386,15 @@ def _money_accepts_nan(cat: Catalog) -> Iterator[tuple[str, str]]:
             yield f"{table.qualified}.{column.name}", "numeric written by API clients accepts NaN"
 
 
+@declare(
+    name="unbounded_text",
+    level=Level.WARN,
+    category=Category.SECURITY,
+    description="A text column API clients write has no length bound: one request can store "
+    "megabytes.",
+    remediation="bound {object}: add constraint … check (length(col) <= n) not valid; then "
+    "validate it",
+)
 def _unbounded_text(cat: Catalog) -> Iterator[tuple[str, str]]:
     for table, column, checks in _client_written_columns(cat):
         if column.type_ref.name not in ("text", "varchar", "_text") or column.max_length:
@@ -269,6 +409,13 @@ def _unbounded_text(cat: Catalog) -> Iterator[tuple[str, str]]:
             )
 
 
+@declare(
+    name="realtime_table_not_published",
+    level=Level.ERROR,
+    category=Category.CONTRACT,
+    description="A table the apps subscribe to is missing from the realtime publication.",
+    remediation=f"alter publication {REALTIME_PUBLICATION} add table {{object}}",
+)
 def _realtime_table_not_published(cat: Catalog) -> Iterator[tuple[str, str]]:
     publication = cat.publication(REALTIME_PUBLICATION)
     published = set(publication.tables) if publication else set()
@@ -281,6 +428,14 @@ def _realtime_table_not_published(cat: Catalog) -> Iterator[tuple[str, str]]:
             yield table, f"the apps subscribe to it, but it is not in {REALTIME_PUBLICATION}"
 
 
+@declare(
+    name="realtime_replica_identity",
+    level=Level.ERROR,
+    category=Category.CONTRACT,
+    description="A table whose subscribers need the previous row (a filtered DELETE, `old`) "
+    "lacks REPLICA IDENTITY FULL.",
+    remediation="alter table {object} replica identity full",
+)
 def _realtime_replica_identity(cat: Catalog) -> Iterator[tuple[str, str]]:
     keys = {k.qualified_table: set(k.columns) for k in cat.constraints if k.kind == "primary key"}
     needs: dict[str, set[str]] = defaultdict(set)
@@ -299,155 +454,7 @@ def _realtime_replica_identity(cat: Catalog) -> Iterator[tuple[str, str]]:
             )
 
 
-LINTS: tuple[Lint, ...] = (
-    Lint(
-        "rls_disabled_in_public",
-        Level.ERROR,
-        Category.SECURITY,
-        "A table the API exposes has row level security disabled.",
-        "alter table {object} enable row level security, and add policies for what clients may do",
-        _rls_disabled_in_public,
-    ),
-    Lint(
-        "policy_exists_rls_disabled",
-        Level.ERROR,
-        Category.SECURITY,
-        "A table has policies but row level security is disabled, so they are ignored.",
-        "alter table {object} enable row level security",
-        _policy_exists_rls_disabled,
-    ),
-    Lint(
-        "rls_enabled_no_policy",
-        Level.INFO,
-        Category.SECURITY,
-        "Row level security is on, clients have grants, and no policy lets them through.",
-        "add policies on {object}, or revoke the grants if no client should reach it",
-        _rls_enabled_no_policy,
-    ),
-    Lint(
-        "function_search_path_mutable",
-        Level.WARN,
-        Category.SECURITY,
-        "A function resolves names through the caller's search_path.",
-        "alter function {object} set search_path = '' and schema-qualify every name in its body",
-        _function_search_path_mutable,
-    ),
-    Lint(
-        "security_definer_function_exposed",
-        Level.WARN,
-        Category.SECURITY,
-        "A SECURITY DEFINER function in an exposed schema is callable by API clients.",
-        "move {object} to a schema the API does not expose (private), or revoke execute on "
-        "function {object} from public, anon, authenticated",
-        _security_definer_function_exposed,
-    ),
-    Lint(
-        "security_definer_view",
-        Level.ERROR,
-        Category.SECURITY,
-        "A view in an exposed schema runs as its owner, bypassing row level security.",
-        "alter view {object} set (security_invoker = true)",
-        _security_definer_view,
-    ),
-    Lint(
-        "auth_users_exposed",
-        Level.ERROR,
-        Category.SECURITY,
-        "A view in an exposed schema exposes auth.users (emails, metadata) to API clients.",
-        "drop view {object}, revoke select on it from anon and authenticated, or read "
-        "public.profiles",
-        _auth_users_exposed,
-    ),
-    Lint(
-        "auth_rls_initplan",
-        Level.WARN,
-        Category.PERFORMANCE,
-        "A policy calls auth.uid() (or another per-statement function) for every row.",
-        "in {object}, wrap the call in a sub-select: (select auth.uid()), so it runs once",
-        _auth_rls_initplan,
-    ),
-    Lint(
-        "multiple_permissive_policies",
-        Level.WARN,
-        Category.PERFORMANCE,
-        "Several permissive policies apply to one role and action; each runs for every row.",
-        "combine the permissive policies on {object} into one with OR",
-        _multiple_permissive_policies,
-    ),
-    Lint(
-        "unindexed_foreign_keys",
-        Level.INFO,
-        Category.PERFORMANCE,
-        "A foreign key has no index on its columns.",
-        "create an index on {object} (the foreign key's columns)",
-        _unindexed_foreign_keys,
-    ),
-    Lint(
-        "duplicate_index",
-        Level.WARN,
-        Category.PERFORMANCE,
-        "Two or more indexes are identical: every write maintains all of them.",
-        "drop all but one of the identical indexes on {object}",
-        _duplicate_index,
-    ),
-    Lint(
-        "no_primary_key",
-        Level.INFO,
-        Category.PERFORMANCE,
-        "A table has no primary key.",
-        "alter table {object} add primary key (an identity column if nothing else does)",
-        _no_primary_key,
-    ),
-    Lint(
-        "extension_in_public",
-        Level.WARN,
-        Category.SECURITY,
-        "An extension is installed in the public schema.",
-        "move {object} to the extensions schema: alter extension … set schema extensions",
-        _extension_in_public,
-    ),
-    Lint(
-        "rls_policy_always_true",
-        Level.WARN,
-        Category.SECURITY,
-        "A write policy for API clients is always true: it allows every row.",
-        "restrict {object}, e.g. using (user_id = (select auth.uid()))",
-        _rls_policy_always_true,
-    ),
-    Lint(
-        "money_accepts_nan",
-        Level.ERROR,
-        Category.SECURITY,
-        "A numeric column API clients write accepts NaN (its CHECK (x >= 0) is true for NaN).",
-        "exclude NaN from {object}: a CHECK (col <> 'NaN') on the table, or on its domain",
-        _money_accepts_nan,
-    ),
-    Lint(
-        "unbounded_text",
-        Level.WARN,
-        Category.SECURITY,
-        "A text column API clients write has no length bound: one request can store megabytes.",
-        "bound {object}: add constraint … check (length(col) <= n) not valid; then validate it",
-        _unbounded_text,
-    ),
-    Lint(
-        "realtime_table_not_published",
-        Level.ERROR,
-        Category.CONTRACT,
-        "A table the apps subscribe to is missing from the realtime publication.",
-        f"alter publication {REALTIME_PUBLICATION} add table {{object}}",
-        _realtime_table_not_published,
-    ),
-    Lint(
-        "realtime_replica_identity",
-        Level.ERROR,
-        Category.CONTRACT,
-        "A table whose subscribers need the previous row (a filtered DELETE, `old`) "
-        "lacks REPLICA IDENTITY FULL.",
-        "alter table {object} replica identity full",
-        _realtime_replica_identity,
-    ),
-)
+LINTS: tuple[Lint, ...] = tuple(_DECLARED)
 
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARN: 1, Level.INFO: 2}
 
@@ -459,7 +466,7 @@ def run_lints(catalog: Catalog, lints: Iterable[Lint] = LINTS) -> list[Finding]:
             lint.name, lint.level, lint.category, obj, detail, lint.remediation.format(object=obj)
         )
         for lint in lints
-        for obj, detail in lint.check(catalog)
+        for obj, detail in lint.find(catalog)
     ]
     return sorted(findings, key=lambda f: (_LEVEL_ORDER[f.level], f.lint, f.object))
 
@@ -501,8 +508,8 @@ def apply_allow_list(
     findings: list[Finding], allowed: dict[tuple[str, str], str]
 ) -> tuple[list[Finding], list[tuple[str, str]]]:
     """The findings with reviewed ones marked, and the entries that matched nothing."""
-    marked = [replace(f, allowed=allowed.get((f.lint, f.object))) for f in findings]
-    used = {(f.lint, f.object) for f in marked if f.allowed}
+    marked = [replace(f, allowed=allowed.get(f.key)) for f in findings]
+    used = {f.key for f in marked if f.allowed}
     return marked, sorted(set(allowed) - used)
 
 

@@ -37,6 +37,7 @@ from zora_db.errors import ConfigError, MigrationFailed, RevisionError, ZoraDbEr
 from zora_db.history import RevisionInfo, config_file
 from zora_db.history import heads as heads  # the history is read without Alembic
 from zora_db.history import history as history
+from zora_db.progress import Say, quiet
 from zora_db.settings import MigrationSettings
 from zora_db.summary import current_revision
 from zora_db.urls import resolve_url, sqlalchemy_url
@@ -44,8 +45,6 @@ from zora_db.urls import resolve_url, sqlalchemy_url
 # One advisory lock key for "migrating this database"; advisory locks are
 # scoped to the current database, so other databases on the server are free.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"zora-db:migrations").digest()[:8], "big", signed=True)
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def alembic_config(
     *,
     config_path: Path | None = None,
     settings: MigrationSettings | None = None,
-    progress: Progress | None = None,
+    say: Say = quiet,
     stdout: TextIO | None = None,
 ) -> Config:
     """The Alembic config every command uses; ``url`` is resolved if not given."""
@@ -84,7 +83,7 @@ def alembic_config(
     cfg.attributes["configure_logger"] = False
     cfg.attributes["zora.url"] = url
     cfg.attributes["zora.settings"] = settings or MigrationSettings()
-    cfg.attributes["zora.progress"] = progress
+    cfg.attributes["zora.say"] = say
     return cfg
 
 
@@ -108,7 +107,7 @@ def upgrade(
     sql: bool = False,
     config_path: Path | None = None,
     settings: MigrationSettings | None = None,
-    progress: Progress | None = None,
+    say: Say = quiet,
     output: TextIO | None = None,
 ) -> RunResult:
     """Upgrade the database to ``revision`` (or print the SQL with ``sql=True``)."""
@@ -119,7 +118,7 @@ def upgrade(
         sql=sql,
         config_path=config_path,
         settings=settings,
-        progress=progress,
+        say=say,
         output=output,
     )
 
@@ -131,7 +130,7 @@ def downgrade(
     sql: bool = False,
     config_path: Path | None = None,
     settings: MigrationSettings | None = None,
-    progress: Progress | None = None,
+    say: Say = quiet,
     output: TextIO | None = None,
 ) -> RunResult:
     """Downgrade the database to ``revision`` (``base`` removes every migration)."""
@@ -142,7 +141,7 @@ def downgrade(
         sql=sql,
         config_path=config_path,
         settings=settings,
-        progress=progress,
+        say=say,
         output=output,
     )
 
@@ -223,7 +222,7 @@ def _run(
     sql: bool,
     config_path: Path | None,
     settings: MigrationSettings | None = None,
-    progress: Progress | None = None,
+    say: Say = quiet,
     output: TextIO | None = None,
 ) -> RunResult:
     resolved = None if sql else resolve_url(url)
@@ -231,7 +230,7 @@ def _run(
         resolved,
         config_path=config_path,
         settings=settings,
-        progress=progress,
+        say=say,
         stdout=output,
     )
     log = _RunLog()
@@ -287,11 +286,11 @@ def _run_offline(context: EnvironmentContext, settings: MigrationSettings) -> No
 
 def _run_online(context: EnvironmentContext, conn: Connection, settings: MigrationSettings) -> None:
     config = context.config
-    progress: Progress = config.attributes.get("zora.progress") or (lambda _msg: None)
+    say: Say = config.attributes.get("zora.say", quiet)
     log: _RunLog = config.attributes.setdefault("zora.log", _RunLog())
     # psycopg's own connection: the check runs before SQLAlchemy begins anything.
     require_compat_layer(conn.connection.driver_connection)
-    with _migration_lock(conn, settings, progress):
+    with _migration_lock(conn, settings, say):
         _set(conn, "lock_timeout", settings.lock_timeout)
         _set(conn, "statement_timeout", settings.statement_timeout)
         # A runner killed mid-migration (SIGKILL, a lost CI machine) leaves its
@@ -316,7 +315,7 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
             doc = getattr(step.up_revision, "doc", "") or ""
             verb = "applied" if step.is_upgrade else "reverted"
             log.applied.append(label)
-            progress(f"{verb} {label} {doc} ({time.perf_counter() - started:.2f} s)")
+            say(f"{verb} {label} {doc} ({time.perf_counter() - started:.2f} s)")
             started = time.perf_counter()
 
         context.configure(
@@ -339,9 +338,7 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
 
 
 @contextmanager
-def _migration_lock(
-    conn: Connection, settings: MigrationSettings, progress: Progress
-) -> Iterator[None]:
+def _migration_lock(conn: Connection, settings: MigrationSettings, say: Say) -> Iterator[None]:
     """Hold the migration advisory lock of this database for the whole run.
 
     A session-level lock, so it survives the commit after each migration; a
@@ -349,7 +346,7 @@ def _migration_lock(
     """
     got = conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
     if not got:
-        progress("another migration run holds this database's lock; waiting for it to finish")
+        say("another migration run holds this database's lock; waiting for it to finish")
         _set(conn, "lock_timeout", settings.wait_timeout)
         try:
             conn.execute(text("select pg_advisory_lock(:k)"), {"k": LOCK_KEY})

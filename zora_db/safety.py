@@ -27,7 +27,9 @@ POSTGRES_VERSION = "15"
 
 
 @dataclass(frozen=True)
-class Finding:
+class Hazard:
+    """What squawk finds in one revision: a lock or rewrite a busy table would feel."""
+
     revision: str
     rule: str
     line: int
@@ -45,14 +47,14 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Policy:
+class Reviews:
     """alembic/safety.toml: rules off for every revision, and reviewed findings."""
 
     excluded_rules: dict[str, str]  # rule → why it does not apply to this project
     allowed: dict[tuple[str, str], str]  # (revision, rule) → the review's reason
 
     @classmethod
-    def load(cls, path: Path) -> Policy:
+    def load(cls, path: Path) -> Reviews:
         if not path.exists():
             return cls({}, {})
         data = tomllib.loads(path.read_text())
@@ -62,7 +64,7 @@ class Policy:
         )
 
 
-def policy_path(config_path: Path | None = None) -> Path:
+def reviews_path(config_path: Path | None = None) -> Path:
     return migrations.beside_migrations("safety.toml", config_path)
 
 
@@ -76,9 +78,9 @@ def squawk_binary() -> str:
     return found
 
 
-def lint(revisions: list[str] | None = None, *, config_path: Path | None = None) -> list[Finding]:
+def lint(revisions: list[str] | None = None, *, config_path: Path | None = None) -> list[Hazard]:
     """squawk's findings for ``revisions`` (default: all), each marked if allowed."""
-    policy = Policy.load(policy_path(config_path))
+    reviews = Reviews.load(reviews_path(config_path))
     history = [
         info
         for info in reversed(migrations.history(config_path=config_path))
@@ -93,7 +95,7 @@ def lint(revisions: list[str] | None = None, *, config_path: Path | None = None)
         if not files:
             return []
         command = [squawk_binary(), "--reporter", "json", f"--pg-version={POSTGRES_VERSION}"]
-        command += [f"--exclude={rule}" for rule in policy.excluded_rules]
+        command += [f"--exclude={rule}" for rule in reviews.excluded_rules]
         done = subprocess.run([*command, *files], capture_output=True, text=True, check=False)
     try:
         raw = json.loads(done.stdout or "[]")
@@ -106,14 +108,14 @@ def lint(revisions: list[str] | None = None, *, config_path: Path | None = None)
     for item in raw:
         revision = Path(item["file"]).stem
         findings.append(
-            Finding(
+            Hazard(
                 revision,
                 item["rule_name"],
                 item["line"],
                 item["level"].lower(),
                 item["message"],
                 item.get("help") or "",
-                policy.allowed.get((revision, item["rule_name"])),
+                reviews.allowed.get((revision, item["rule_name"])),
             )
         )
     return sorted(findings, key=lambda f: (f.revision, f.line, f.rule))

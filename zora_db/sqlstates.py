@@ -8,9 +8,7 @@ from enum import StrEnum
 
 
 class ZoraSqlState(StrEnum):
-    BAD_STATUS_CHANGE = (
-        "ZA001"  # a status change not allowed, or a new order not pending
-    )
+    BAD_STATUS_CHANGE = "ZA001"  # a status change not allowed, or a new order not pending
     PRODUCT_UNAVAILABLE = "ZA002"  # inactive or deleted
     PRODUCT_OF_ANOTHER_ORDER = "ZA003"  # another vendor's, or in another currency
     ITEMS_FROZEN = "ZA004"  # an order's items after it left pending

@@ -74,7 +74,7 @@ DatabaseUrl = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-Check = Annotated[
+CheckOnly = Annotated[
     bool,
     typer.Option(
         "--check", help="Write nothing; exit 10 (with what differs) when a file is not up to date."
@@ -106,7 +106,7 @@ def url_of(option: str | None) -> str:
 
 
 def target_of(option: str | None) -> str | None:
-    """The configured URL, or None: the command then works on a scratch database."""
+    """The configured URL, or None: the command then works on a throwaway database."""
     from zora_db.urls import configured_url
 
     return configured_url(option or STATE.database_url)
@@ -115,9 +115,9 @@ def target_of(option: str | None) -> str | None:
 @contextmanager
 def database_for(option: str | None) -> Iterator[str]:
     """The configured database, else a throwaway one migrated to head (and then dropped)."""
-    from zora_db.scratch import database_or_scratch
+    from zora_db.throwaway.databases import database_or_throwaway
 
-    with database_or_scratch(target_of(option), config_path=STATE.config_path, say=say) as url:
+    with database_or_throwaway(target_of(option), config_path=STATE.config_path, say=say) as url:
         yield url
 
 

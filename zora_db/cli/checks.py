@@ -228,12 +228,12 @@ def verify_command(database_url: DatabaseUrl = None, json_output: Json = False) 
     superuser for the realtime check); existing databases are never touched.
     Without one, on a throwaway server. Exit code 10 when any check fails.
     """
-    from zora_db.scratch import scratch_database
+    from zora_db.throwaway.databases import throwaway_database
     from zora_db.verify import verify
 
     server = target_of(database_url)
-    with scratch_database(server, seeded=True, config_path=STATE.config_path, say=say) as url:
-        report = verify(url, progress=say)
+    with throwaway_database(server, seeded=True, config_path=STATE.config_path, say=say) as url:
+        report = verify(url, say=say)
     if json_output:
         out.print_json(data=report.to_json())
     else:

@@ -45,7 +45,7 @@ def dev_up() -> None:
         say(f"creating the development database in {cluster.directory}")
     url = cluster.start()
     api_url = DevApi(cluster.directory).start(url)
-    result = migrations.upgrade(url, config_path=STATE.config_path, progress=say)
+    result = migrations.upgrade(url, config_path=STATE.config_path, say=say)
     report_run(result)
     seeded = seed(url)
     say("demo data loaded" if seeded.created else "demo data already there")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from zora_db.cli.base import STATE, Check, DatabaseUrl, app, database_for, export_app, out, say
+from zora_db.cli.base import STATE, CheckOnly, DatabaseUrl, app, database_for, export_app, out, say
 from zora_db.cli.migrate import SqlDir
 from zora_db.contract import POSTGREST_VERSION
 from zora_db.errors import CHECK_FAILED
@@ -45,7 +45,7 @@ def report_synced(synced: Synced, *, check: bool, remedy: str) -> None:
 
 @app.command("dump-sql")
 def dump_sql_command(
-    database_url: DatabaseUrl = None, sql_dir: SqlDir = Path("sql"), check: Check = False
+    database_url: DatabaseUrl = None, sql_dir: SqlDir = Path("sql"), check: CheckOnly = False
 ) -> None:
     """Write sql/ from a database at head: one file per function, view, grant, policy, trigger.
 
@@ -68,7 +68,7 @@ def export_supabase_command(
         Path,
         typer.Option("--out", "-o", help="Directory of the Supabase CLI's migrations."),
     ] = Path("supabase/migrations"),
-    check: Check = False,
+    check: CheckOnly = False,
 ) -> None:
     """Write every revision as a Supabase CLI migration (`supabase db push`).
 
@@ -122,7 +122,7 @@ def gen_types_command(
             "(13 and later: maxAffected); 'none' leaves it out.",
         ),
     ] = POSTGREST_VERSION,
-    check: Check = False,
+    check: CheckOnly = False,
 ) -> None:
     """Write Pydantic models, TypedDicts and TypeScript types from the live schema.
 

@@ -100,7 +100,7 @@ def _migrate(
         warning = "Reverted migrations may drop data."
         confirm(f"downgrade {redact(url)} to {revision}", warning, yes=False)
     say(f"{direction.removesuffix('e')}ing {redact(url)} to {revision}")
-    report_run(run(url, revision, config_path=STATE.config_path, settings=settings, progress=say))
+    report_run(run(url, revision, config_path=STATE.config_path, settings=settings, say=say))
 
 
 def report_run(result: RunResult) -> None:

@@ -20,10 +20,11 @@ import psycopg
 from zora_db.catalog import Catalog, introspect
 from zora_db.errors import ZoraDbError
 from zora_db.lint import Level, run_lints
+from zora_db.progress import Say, quiet
 from zora_db.verify.attacks import ATTACKS
 from zora_db.verify.channels import check_channels
-from zora_db.verify.checks import Check, CheckFailed, run_check
 from zora_db.verify.matrix import cells, check_cell, facts
+from zora_db.verify.probes import Probe, ProbeFailed, run_probe
 from zora_db.verify.realtime import check_realtime, latency_summary, outcomes
 from zora_db.verify.triggers import TRIGGER_CHECKS
 
@@ -93,14 +94,7 @@ class Report:
         }
 
 
-Progress = Callable[[str], None]
-
-
-def _quiet(_message: str) -> None:
-    """Say nothing."""
-
-
-def verify(url: str, progress: Progress = _quiet) -> Report:
+def verify(url: str, say: Say = quiet) -> Report:
     """Run every group against ``url``: a database at head with the demo data set."""
     report = Report()
     catalog = introspect(url)
@@ -125,7 +119,7 @@ def verify(url: str, progress: Progress = _quiet) -> Report:
                 summary.failed += not outcome.passed
             summary.seconds = time.perf_counter() - started
             report.groups.append(summary)
-            progress(f"{name}: {summary.passed}/{summary.checks} passed ({summary.seconds:.1f} s)")
+            say(f"{name}: {summary.passed}/{summary.checks} passed ({summary.seconds:.1f} s)")
     return report
 
 
@@ -164,12 +158,12 @@ def _difference(expected: Any, actual: Any) -> str:
 
 
 def _checks(
-    group: str, conn: psycopg.Connection[Any], checks: Iterable[Check], known: dict[str, Any]
+    group: str, conn: psycopg.Connection[Any], checks: Iterable[Probe], known: dict[str, Any]
 ) -> Iterator[Outcome]:
     for check in checks:
         try:
-            run_check(conn, check, known)
-        except CheckFailed as exc:
+            run_probe(conn, check, known)
+        except ProbeFailed as exc:
             yield Outcome(group, check.name, False, str(exc))
         except psycopg.Error as exc:
             yield Outcome(group, check.name, False, f"{exc.sqlstate}: {exc}")

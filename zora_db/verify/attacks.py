@@ -11,7 +11,7 @@ from typing import Any
 from zora_db.seed import seed_id
 from zora_db.sqlstates import ZoraSqlState
 from zora_db.verify.actors import ADMIN, ALICE, ANON, BOB, CAMDEN, SHOREDITCH, Actor
-from zora_db.verify.checks import Check, Conn, expect, refused, rows, value
+from zora_db.verify.probes import Conn, Probe, expect, refused, rows, value
 
 DENIED = "42501"
 PANTRY = Actor("pantry", "vendor", seed_id("user:pending-pantry"), seed_id("vendor:pending-pantry"))
@@ -366,58 +366,58 @@ def read_private_tables_as_anon(conn: Conn, known: dict[str, Any]) -> None:
 
 
 ATTACKS = (
-    Check("read orders through items", "bob lists order items", read_orders_through_items),
-    Check(
+    Probe("read orders through items", "bob lists order items", read_orders_through_items),
+    Probe(
         "read orders through a join",
         "bob joins public reviews to orders",
         read_orders_through_a_join,
     ),
-    Check(
+    Probe(
         "update another user's row with returning",
         "bob writes alice's rows",
         update_someone_elses_row_with_returning,
     ),
-    Check(
+    Probe(
         "forge an order total", "alice sets total, subtotal, fee, unit prices", forge_an_order_total
     ),
-    Check("raise one's own role", "alice and camden make themselves admin", raise_ones_own_role),
-    Check(
+    Probe("raise one's own role", "alice and camden make themselves admin", raise_ones_own_role),
+    Probe(
         "edit another vendor's product",
         "camden edits shoreditch's products",
         edit_another_vendors_product,
     ),
-    Check(
+    Probe(
         "edit another vendor's order",
         "camden moves shoreditch's orders, edits notes",
         edit_another_vendors_order,
     ),
-    Check(
+    Probe(
         "verify one's own shop",
         "a pending shop verifies itself, forges ratings",
         verify_ones_own_shop,
     ),
-    Check("notify someone else", "alice writes bob a notification", notify_someone_else),
-    Check(
+    Probe("notify someone else", "alice writes bob a notification", notify_someone_else),
+    Probe(
         "review without a delivered order",
         "reviews of pending or others' orders",
         review_without_a_delivered_order,
     ),
-    Check(
+    Probe(
         "broadcast as a customer",
         "alice, camden and anon call broadcast_event",
         broadcast_as_a_customer,
     ),
-    Check(
+    Probe(
         "hijack a SECURITY DEFINER function",
         "shadow tables in pg_temp, objects in schemas",
         hijack_a_definer_function,
     ),
-    Check(
+    Probe(
         "set one's own order status",
         "alice confirms or refunds her own orders",
         change_ones_own_order_status,
     ),
-    Check(
+    Probe(
         "read private tables as anon",
         "anon reads orders, profiles, ...",
         read_private_tables_as_anon,

@@ -11,7 +11,7 @@ from psycopg import sql
 from zora_db.seed import seed_id
 from zora_db.sqlstates import ZoraSqlState
 from zora_db.verify.actors import ALICE, CAMDEN, SHOREDITCH
-from zora_db.verify.checks import Check, Conn, expect, refused, rows, value
+from zora_db.verify.probes import Conn, Probe, expect, refused, rows, value
 
 SOURDOUGH = seed_id("product:camden-bakery:Sourdough loaf")  # 4.50
 BUN = seed_id("product:camden-bakery:Cinnamon bun")  # 2.80
@@ -171,23 +171,23 @@ def new_users_get_a_customer_profile(conn: Conn, known: dict[str, Any]) -> None:
 
 
 TRIGGER_CHECKS = (
-    Check("updated_at on every table", "set_updated_at", updated_at_is_maintained),
-    Check(
+    Probe("updated_at on every table", "set_updated_at", updated_at_is_maintained),
+    Probe(
         "new order priced and announced",
         "prepare_new_order, price_order_item, announce_new_order",
         new_order_is_priced_and_announced,
     ),
-    Check(
+    Probe(
         "status change recorded and told",
         "check_order_transition, record_order_status_change",
         status_change_is_recorded_and_told,
     ),
-    Check(
+    Probe(
         "subtotal follows items", "order_items_* and recompute_subtotals", subtotal_follows_items
     ),
-    Check("reviews keep ratings", "check_review, apply_review_rating", reviews_keep_ratings),
-    Check("messages notify the other side", "deliver_message", messages_notify_the_other_side),
-    Check(
+    Probe("reviews keep ratings", "check_review, apply_review_rating", reviews_keep_ratings),
+    Probe("messages notify the other side", "deliver_message", messages_notify_the_other_side),
+    Probe(
         "new users get a customer profile",
         "create_profile_for_user",
         new_users_get_a_customer_profile,

@@ -1,8 +1,8 @@
-"""Databases to work on when none is given: throwaway, migrated to head, gone afterwards."""
+"""Throwaway databases: migrated to a revision, on a given or a throwaway server, then dropped."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -10,24 +10,21 @@ from zora_db import migrations
 from zora_db.compat import bootstrap
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
+from zora_db.progress import Say, quiet
 from zora_db.seed import seed
 from zora_db.throwaway import ExistingServer, throwaway
 from zora_db.urls import redact
 
 
-def quiet(_message: str) -> None:
-    """Say nothing."""
-
-
 @contextmanager
-def scratch_database(
+def throwaway_database(
     server_url: str | None = None,
     *,
     seeded: bool = False,
     revision: str = "head",
     major: int | None = None,
     config_path: Path | None = None,
-    say: Callable[[str], None] = quiet,
+    say: Say = quiet,
 ) -> Iterator[str]:
     """A new database at ``revision`` (with the demo data if ``seeded``), dropped on exit.
 
@@ -48,15 +45,15 @@ def scratch_database(
 
 
 @contextmanager
-def database_or_scratch(
-    url: str | None, *, config_path: Path | None = None, say: Callable[[str], None] = quiet
+def database_or_throwaway(
+    url: str | None, *, config_path: Path | None = None, say: Say = quiet
 ) -> Iterator[str]:
-    """``url`` itself when given, else a scratch database at head."""
+    """``url`` itself when given, else a throwaway database at head."""
     if url:
         yield url
         return
-    with scratch_database(config_path=config_path, say=say) as scratch:
-        yield scratch
+    with throwaway_database(config_path=config_path, say=say) as throwaway_url:
+        yield throwaway_url
 
 
 @contextmanager
@@ -65,7 +62,7 @@ def reference_database(
     *,
     revision: str,
     config_path: Path | None = None,
-    say: Callable[[str], None] = quiet,
+    say: Say = quiet,
 ) -> Iterator[str]:
     """What the migrations build at ``revision``, on the target's own PostgreSQL major.
 
@@ -77,12 +74,14 @@ def reference_database(
     """
     major, may_create = _server_facts(target_url)
     if may_create:
-        with scratch_database(
+        with throwaway_database(
             target_url, revision=revision, config_path=config_path, say=say
         ) as url:
             yield url
         return
-    with scratch_database(revision=revision, major=major, config_path=config_path, say=say) as url:
+    with throwaway_database(
+        revision=revision, major=major, config_path=config_path, say=say
+    ) as url:
         have, _ = _server_facts(url)
         if have != major:
             raise BackendUnavailable(

@@ -1,4 +1,4 @@
-"""Named checks against a seeded database, each in a transaction that is rolled back."""
+"""Probes: named behaviours tried on a seeded database, each in a transaction rolled back."""
 
 from __future__ import annotations
 
@@ -16,26 +16,26 @@ Conn = psycopg.Connection[Any]
 Statement = str | sql.SQL | sql.Composed
 
 
-class CheckFailed(AssertionError):
-    """The database did not behave as the check requires."""
+class ProbeFailed(AssertionError):
+    """The database did not behave as the probe requires."""
 
 
 @dataclass(frozen=True)
-class Check:
+class Probe:
     name: str
     description: str
     run: Callable[[Conn, dict[str, Any]], None]
 
 
-def run_check(conn: Conn, check: Check, known: dict[str, Any]) -> None:
-    """Run ``check``; raises CheckFailed. Nothing it does is kept."""
+def run_probe(conn: Conn, probe: Probe, known: dict[str, Any]) -> None:
+    """Run ``probe``; raises ProbeFailed. Nothing it does is kept."""
     with conn.transaction(force_rollback=True):
-        check.run(conn, known)
+        probe.run(conn, known)
 
 
 def expect(condition: bool, message: str) -> None:
     if not condition:
-        raise CheckFailed(message)
+        raise ProbeFailed(message)
 
 
 def refused(
@@ -56,7 +56,7 @@ def refused(
             f"expected {sqlstate}",
         )
         return
-    raise CheckFailed(
+    raise ProbeFailed(
         f"{statement!r} as {actor.key if actor else 'owner'} succeeded; expected {sqlstate}"
     )
 
