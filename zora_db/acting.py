@@ -52,15 +52,10 @@ def become(
 
 @contextmanager
 def acting_as(
-    conn: psycopg.Connection[Any],
-    user: UUID | str | None = None,
-    *,
-    role: str | None = None,
-    keep_role: bool = False,
-    claims: dict[str, Any] | None = None,
+    conn: psycopg.Connection[Any], user: UUID | str | None = None, *, role: str | None = None
 ) -> Iterator[None]:
     """:func:`become` ``user`` for the block, then yourself again (same transaction)."""
-    become(conn, user, role=role, keep_role=keep_role, claims=claims)
+    become(conn, user, role=role)
     try:
         yield
     finally:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypedDict
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
@@ -29,6 +29,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+from typing_extensions import Unpack
 
 from alembic import command
 from zora_db.compat import require_compat_layer
@@ -100,50 +101,24 @@ def beside_migrations(name: str, config_path: Path | None = None) -> Path:
 # --------------------------------------------------------------------------- commands
 
 
-def upgrade(
-    url: str | None,
-    revision: str = "head",
-    *,
-    sql: bool = False,
-    config_path: Path | None = None,
-    settings: MigrationSettings | None = None,
-    say: Say = quiet,
-    output: TextIO | None = None,
-) -> RunResult:
+class RunOptions(TypedDict, total=False):
+    """How ``upgrade`` and ``downgrade`` run (every key optional)."""
+
+    sql: bool  # print the SQL (offline) instead of running it
+    config_path: Path | None
+    settings: MigrationSettings | None
+    say: Say
+    output: TextIO | None  # where the SQL goes with ``sql``
+
+
+def upgrade(url: str | None, revision: str = "head", **options: Unpack[RunOptions]) -> RunResult:
     """Upgrade the database to ``revision`` (or print the SQL with ``sql=True``)."""
-    return _run(
-        command.upgrade,
-        url,
-        revision,
-        sql=sql,
-        config_path=config_path,
-        settings=settings,
-        say=say,
-        output=output,
-    )
+    return _run(command.upgrade, url, revision, **options)
 
 
-def downgrade(
-    url: str | None,
-    revision: str,
-    *,
-    sql: bool = False,
-    config_path: Path | None = None,
-    settings: MigrationSettings | None = None,
-    say: Say = quiet,
-    output: TextIO | None = None,
-) -> RunResult:
+def downgrade(url: str | None, revision: str, **options: Unpack[RunOptions]) -> RunResult:
     """Downgrade the database to ``revision`` (``base`` removes every migration)."""
-    return _run(
-        command.downgrade,
-        url,
-        revision,
-        sql=sql,
-        config_path=config_path,
-        settings=settings,
-        say=say,
-        output=output,
-    )
+    return _run(command.downgrade, url, revision, **options)
 
 
 def stamp(url: str | None, revision: str, *, config_path: Path | None = None) -> RunResult:
@@ -219,8 +194,8 @@ def _run(
     url: str | None,
     revision: str,
     *,
-    sql: bool,
-    config_path: Path | None,
+    sql: bool = False,
+    config_path: Path | None = None,
     settings: MigrationSettings | None = None,
     say: Say = quiet,
     output: TextIO | None = None,
