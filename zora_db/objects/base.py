@@ -139,6 +139,9 @@ class Kind:
 
     name: str  # how drift names it, when it names it one way: "policy"
     read: Callable[[CatalogReader], dict[str, tuple[Any, ...]]] = _reads_nothing
+    # The catalog-wide queries ``read`` runs (one both relations and composite
+    # types need is counted once, by relations): the catalog's count is their sum.
+    queries: int = 0
     compared: Callable[[Catalog], Iterable[Compared]] = _compares_nothing
     folder: str | None = None  # sql/<folder>/
     files: Callable[[Catalog, Names], Iterable[Definition]] = _no_files

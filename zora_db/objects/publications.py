@@ -65,6 +65,7 @@ def files(catalog: Catalog, names: Names) -> Iterable[Definition]:
 KIND = Kind(
     "publication",
     read=read,
+    queries=1,
     compared=compared,
     folder="publications",
     files=files,
