@@ -32,11 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _common import emit, seeded_database
+from _volume import generate_customers, generate_vendors
 
+from zora_db.acting import claims_for
 from zora_db.catalog import introspect
 from zora_db.realtime import ChangeStream, Deliverer, Subscription
 from zora_db.realtime.changes import from_wal2json
-from zora_db.seed import generate_customers, generate_vendors, seed_id
+from zora_db.seed import seed_id
 
 SHOPS = 10_000
 CUSTOMERS = 10_000
@@ -142,17 +144,13 @@ def _load(url: str) -> None:
         conn.execute("vacuum analyze")
 
 
-def _claims(uid: Any) -> str:
-    return json.dumps({"sub": str(uid), "role": "authenticated"} if uid else {"role": "anon"})
-
-
 def rls_checks(url: str) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     misses = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(CHECK_LOOP)
         conn.execute("prepare zora_check as select exists (select 1 from public.vendors)")
-        _cost(conn, "service_role", _claims(ALICE))  # warm the session: caches, plans
+        _cost(conn, "service_role", ALICE)  # warm the session: caches, plans
         conn.execute("deallocate zora_check")
         for table, row_sql in ROWS.items():
             row = conn.execute(row_sql, {"alice": ALICE, "camden": CAMDEN}).fetchone()
@@ -161,7 +159,7 @@ def rls_checks(url: str) -> dict[str, Any]:
                 f"prepare zora_check as select exists (select 1 from {table} "
                 f"where id = '{row[0]}'::uuid)"
             )
-            baseline = _cost(conn, "service_role", _claims(ALICE))
+            baseline = _cost(conn, "service_role", ALICE)
             per_kind = {"rls_off_us": round(baseline, 1)}
             for kind, uid in SUBSCRIBERS.items():
                 role = "authenticated" if uid else "anon"
@@ -171,7 +169,7 @@ def rls_checks(url: str) -> dict[str, Any]:
                 if not (allowed and allowed[0]):
                     per_kind[kind] = "not checked: Realtime sends this role Error 401"
                     continue
-                cost = _cost(conn, role, _claims(uid))
+                cost = _cost(conn, role, uid)
                 ratio = cost / baseline
                 per_kind[kind] = {"us": round(cost, 1), "ratio": round(ratio, 2)}
                 if ratio > TARGETS[kind]:
@@ -181,8 +179,9 @@ def rls_checks(url: str) -> dict[str, Any]:
     return {"tables": figures, "targets": TARGETS, "misses": misses}
 
 
-def _cost(conn: psycopg.Connection[Any], role: str, claims: str) -> float:
-    """Median over three loops of CHECKS, in µs per check."""
+def _cost(conn: psycopg.Connection[Any], role: str, uid: Any) -> float:
+    """Median over three loops of CHECKS as ``uid``'s claims, in µs per check."""
+    claims = json.dumps(claims_for(uid))
     runs = [
         conn.execute("select pg_temp.check_cost(%s, %s, %s)", [role, claims, CHECKS]).fetchone()
         for _ in range(3)
@@ -244,22 +243,19 @@ def fan_out(url: str) -> dict[str, Any]:
     shapes = {
         "products UPDATE, unfiltered": (
             product,
-            lambda n: [Subscription("products", json.loads(_claims(u))) for u in users[:n]],
+            lambda n: [Subscription("products", claims_for(u)) for u in users[:n]],
         ),
         "orders UPDATE, by vendor (one matching) + 5 admins": (
             order,
             lambda n: [
                 Subscription(
                     "orders",
-                    {"sub": str(CAMDEN_USER), "role": "authenticated"},
+                    claims_for(CAMDEN_USER),
                     filter=f"vendor_id=eq.{CAMDEN}",
                 ),
+                *(Subscription("orders", claims_for(ADMIN)) for _ in range(5)),
                 *(
-                    Subscription("orders", {"sub": str(ADMIN), "role": "authenticated"})
-                    for _ in range(5)
-                ),
-                *(
-                    Subscription("orders", json.loads(_claims(u)), filter=f"vendor_id=eq.{u}")
+                    Subscription("orders", claims_for(u), filter=f"vendor_id=eq.{u}")
                     for u in users[: n - 6]
                 ),
             ],
@@ -267,7 +263,7 @@ def fan_out(url: str) -> dict[str, Any]:
         "notifications INSERT, by user": (
             notification,
             lambda n: [
-                Subscription("notifications", json.loads(_claims(u)), filter=f"user_id=eq.{u}")
+                Subscription("notifications", claims_for(u), filter=f"user_id=eq.{u}")
                 for u in users[:n]
             ],
         ),
@@ -299,9 +295,8 @@ def latency(url: str) -> dict[str, Any]:
     catalog = introspect(url)
     users = _subscribers(url, 100)
     subs = [
-        Subscription("notifications", json.loads(_claims(u)), filter=f"user_id=eq.{u}")
-        for u in users[:50]
-    ] + [Subscription("products", json.loads(_claims(u))) for u in users[50:]]
+        Subscription("notifications", claims_for(u), filter=f"user_id=eq.{u}") for u in users[:50]
+    ] + [Subscription("products", claims_for(u)) for u in users[50:]]
     waits = []
     with (
         ChangeStream(url) as stream,

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from tests.conftest import query, scalar
+from zora_db.acting import claims_for
 from zora_db.catalog import introspect
 from zora_db.errors import RealtimeUnavailable, SubscriptionError
 from zora_db.realtime import Change, ChangeStream, Deliverer, Subscription, parse_filters
@@ -31,10 +32,10 @@ BUN = str(seed_id("product:camden-bakery:Cinnamon bun"))
 
 
 def customer(uid: str) -> dict[str, str]:
-    return {"sub": uid, "role": "authenticated"}
+    return claims_for(uid)
 
 
-ANON = {"role": "anon"}
+ANON = claims_for(None)
 
 Decide = Callable[..., list[tuple[Change, dict[str, dict[str, Any]]]]]
 

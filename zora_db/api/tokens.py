@@ -10,6 +10,8 @@ from typing import Any
 
 import jwt
 
+from zora_db.acting import claims_for
+
 TOKEN_LIFETIME_S = 24 * 3600
 KEY_LIFETIME_S = 10 * 365 * 24 * 3600  # anon and service keys, as Supabase's: long-lived
 
@@ -27,7 +29,7 @@ def mint(secret: str, claims: dict[str, Any], lifetime_s: int = TOKEN_LIFETIME_S
 
 def user_claims(user_id: uuid.UUID | str) -> dict[str, Any]:
     """A signed-in user's claims, as Supabase Auth puts them in an access token."""
-    return {"sub": str(user_id), "role": "authenticated", "aud": "authenticated"}
+    return {**claims_for(user_id), "aud": "authenticated"}
 
 
 @dataclass(frozen=True)

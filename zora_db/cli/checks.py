@@ -308,9 +308,9 @@ def listen_command(
     Example: zora-db listen --as 650e7994-86cc-5a56-bbfc-26260d184024 --table orders
     --filter user_id=eq.650e7994-86cc-5a56-bbfc-26260d184024
     """
-    from zora_db.realtime.listen import claims_for, listen
+    from zora_db.realtime.listen import claims_named, listen
 
-    claims = claims_for(who)
+    claims = claims_named(who)
     if filter_ and not table:
         raise ConfigError(
             "--filter needs --table", hint="e.g. --table orders --filter user_id=eq.…"

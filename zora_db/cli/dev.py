@@ -120,9 +120,9 @@ def dev_token(
     """
     from zora_db.api.dev import DevApi
     from zora_db.devdb import DevCluster
-    from zora_db.realtime.listen import claims_for
+    from zora_db.realtime.listen import claims_named
 
-    claims = claims_for(who)
+    claims = claims_named(who)
     if "sub" not in claims:
         raise ConfigError(f"--as {who!r} is not a user", hint="pass a user's uuid (auth.users.id)")
     out.print(DevApi(DevCluster().directory).keys.user(claims["sub"]))

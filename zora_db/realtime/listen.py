@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from zora_db.acting import claims_for
 from zora_db.catalog import introspect_connection
 from zora_db.contract import REALTIME_PUBLICATION
 from zora_db.db import connect
@@ -24,12 +25,12 @@ from zora_db.realtime.subscriptions import Subscription
 POLL_INTERVAL_S = 0.1  # Realtime's
 
 
-def claims_for(who: str) -> dict[str, Any]:
+def claims_named(who: str) -> dict[str, Any]:
     """JWT claims for ``--as``: a user id, ``anon`` or ``service_role``."""
     if who in ("anon", "service_role"):
-        return {"role": who}
+        return dict(claims_for(None, who))
     try:
-        return {"sub": str(uuid.UUID(who)), "role": "authenticated"}
+        return dict(claims_for(uuid.UUID(who)))
     except ValueError:
         raise ConfigError(
             f"--as {who!r} is neither a user id nor anon",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from zora_db.acting import claims_for
 from zora_db.errors import SubscriptionError
 
 EVENTS = ("*", "INSERT", "UPDATE", "DELETE")
@@ -116,16 +117,12 @@ def parse_filters(text: str) -> tuple[Filter, ...]:
     return tuple(filters)
 
 
-def anon_claims() -> dict[str, Any]:
-    return {"role": "anon"}
-
-
 @dataclass(frozen=True, eq=False)
 class Subscription:
     """One ``postgres_changes`` binding of one client; compared by identity."""
 
     table: str  # "schema.table"; a bare name means public
-    claims: Mapping[str, Any] = field(default_factory=anon_claims)
+    claims: Mapping[str, Any] = field(default_factory=lambda: dict(claims_for(None)))
     event: str = "*"
     filter: str = ""
     label: str = ""

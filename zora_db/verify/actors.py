@@ -24,7 +24,7 @@ class Actor:
     @property
     def claims(self) -> dict[str, Any]:
         """The JWT claims Supabase Auth issues this person."""
-        return dict(claims_for(self.uid))
+        return claims_for(self.uid)
 
     @property
     def params(self) -> dict[str, Any]:
