@@ -13,6 +13,7 @@ from zora_db import migrations
 from zora_db.compat import bootstrap
 from zora_db.seed import seed
 from zora_db.throwaway import LocalCluster
+from zora_db.throwaway.databases import database_name
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -31,13 +32,25 @@ def summary(samples: list[float]) -> dict[str, Any]:
     }
 
 
+def migrated_database(cluster: LocalCluster, name: str | None = None) -> str:
+    """A new database at head, the layer installed by the superuser, migrated by the owner.
+
+    Returns the superuser's URL: the benchmarks bulk-load with the triggers off.
+    """
+    database = database_name(cluster.create_database(name))
+    bootstrap(cluster.superuser_url(database))
+    migrations.upgrade(cluster.url(database))
+    return cluster.superuser_url(database)
+
+
 @contextmanager
 def seeded_database() -> Iterator[str]:
-    """A throwaway cluster's database with the layer, at head, with the demo data."""
+    """A throwaway cluster's database with the layer, at head, with the demo data.
+
+    The superuser's URL (see :func:`migrated_database`).
+    """
     with LocalCluster() as cluster:
-        url = cluster.create_database()
-        bootstrap(url)
-        migrations.upgrade(url)
+        url = migrated_database(cluster)
         seed(url)
         yield url
 

@@ -29,13 +29,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _common import emit
+from _common import emit, migrated_database
 from bench_rls import _customers, _load
 
-from zora_db import migrations
 from zora_db.api import ApiKeys, PostgrestServer
 from zora_db.api.tokens import new_secret
-from zora_db.compat import bootstrap
 from zora_db.throwaway import LocalCluster
 from zora_db.throwaway.local import free_port
 from zora_db.urls import parse
@@ -84,9 +82,7 @@ def _p50(conn: http.client.HTTPConnection, path: str, token: str, anon: str) -> 
 
 def newest_orders() -> dict[str, Any]:
     with LocalCluster() as cluster:
-        url = cluster.create_database()
-        bootstrap(url)
-        migrations.upgrade(url)
+        url = migrated_database(cluster)
         _load(url)
         customer = _customers(url)[0]
         with psycopg.connect(url, autocommit=True) as conn:

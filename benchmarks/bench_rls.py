@@ -23,12 +23,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _common import emit
+from _common import emit, migrated_database
 from _volume import generate_customers, generate_vendors
 
-from zora_db import migrations
 from zora_db.acting import become
-from zora_db.compat import bootstrap
 from zora_db.throwaway import LocalCluster
 
 ORDERS = 1_000_000
@@ -161,9 +159,7 @@ def main() -> None:
     with LocalCluster() as cluster:
         _say(f"loading {ORDERS:,} orders of {CUSTOMERS:,} customers")
         started = time.perf_counter()
-        url = cluster.create_database("bench_rls")
-        bootstrap(url)
-        migrations.upgrade(url)
+        url = migrated_database(cluster, "bench_rls")
         _load(url)
         load_s = time.perf_counter() - started
         customers = _customers(url)

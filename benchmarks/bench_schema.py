@@ -18,13 +18,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _common import emit, summary, timed
+from _common import emit, migrated_database, summary, timed
 from _volume import generate_delivered_orders, generate_reviews, generate_vendors
 
-from zora_db import migrations
 from zora_db.acting import become
-from zora_db.compat import bootstrap
 from zora_db.throwaway import LocalCluster
+from zora_db.throwaway.databases import database_name
 
 VENDORS = 100_000
 SEARCHES = 300
@@ -49,7 +48,8 @@ USER_TRIGGERS = {  # the triggers this migration set adds to the order tables
 
 
 def _fresh(cluster: LocalCluster, template: str) -> str:
-    return cluster.create_database(template=template)
+    """A clone of ``template``; the superuser's URL (auto_explain, triggers off)."""
+    return cluster.superuser_url(database_name(cluster.create_database(template=template)))
 
 
 def _plan_node(conn: psycopg.Connection, lat: float, lng: float) -> str:
@@ -211,7 +211,7 @@ def _insert_orders_one_by_one(url: str, triggers: bool, count: int) -> float:
 
 
 def bench_orders(cluster: LocalCluster, template: str) -> dict[str, Any]:
-    fixture = cluster.create_database(template=template)
+    fixture = _fresh(cluster, template)
     _order_fixture(fixture)
     name = fixture.rsplit("/", 1)[1]
     bulk_on = [_insert_orders(_fresh(cluster, name), True) for _ in range(3)]
@@ -238,7 +238,7 @@ def bench_orders(cluster: LocalCluster, template: str) -> dict[str, Any]:
 
 
 def bench_reviews(cluster: LocalCluster, template: str) -> dict[str, Any]:
-    url = cluster.create_database(template=template)
+    url = _fresh(cluster, template)
     samples = 200
     figures: dict[str, Any] = {}
     with psycopg.connect(url, autocommit=True) as conn:
@@ -284,9 +284,7 @@ def bench_reviews(cluster: LocalCluster, template: str) -> dict[str, Any]:
 
 def main() -> None:
     with LocalCluster() as cluster:
-        template = cluster.create_database("bench_schema")
-        bootstrap(template)
-        migrations.upgrade(template)
+        migrated_database(cluster, "bench_schema")
         figures = {
             "nearby_vendors": bench_nearby(_fresh(cluster, "bench_schema")),
             "orders_with_items": bench_orders(cluster, "bench_schema"),

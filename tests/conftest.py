@@ -33,13 +33,20 @@ SEEDED_TEMPLATE = "zora_tpl_seeded"  # at head with the demo data
 @pytest.fixture(scope="session")
 def server() -> Iterator[Throwaway]:
     with throwaway() as srv:
-        compat_url = srv.create_database(COMPAT_TEMPLATE)
-        bootstrap(compat_url)
+        # As on Supabase: the superuser installs the layer, and everything
+        # after it (migrations, data, every test's URL) is the owner role's.
+        srv.create_database(COMPAT_TEMPLATE)
+        bootstrap(srv.superuser_url(COMPAT_TEMPLATE))
         head_url = srv.create_database(HEAD_TEMPLATE, template=COMPAT_TEMPLATE)
         migrations.upgrade(head_url)
         seeded_url = srv.create_database(SEEDED_TEMPLATE, template=HEAD_TEMPLATE)
         seed(seeded_url)
         yield srv
+
+
+def as_superuser(server: Throwaway, url: str) -> str:
+    """The superuser's URL for the database ``url`` names (for what the owner may not do)."""
+    return server.superuser_url(database_name(url))
 
 
 def _clone(server: Throwaway, template: str | None) -> Iterator[str]:
@@ -50,7 +57,10 @@ def _clone(server: Throwaway, template: str | None) -> Iterator[str]:
 
 @pytest.fixture
 def db_url(server: Throwaway) -> Iterator[str]:
-    """A database at head, with the compatibility layer: this test's alone."""
+    """A database at head, with the compatibility layer: this test's alone.
+
+    Connects as the owner role (`postgres`, not a superuser), as apps' CI does.
+    """
     yield from _clone(server, HEAD_TEMPLATE)
 
 

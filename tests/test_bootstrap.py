@@ -8,8 +8,10 @@ import uuid
 import psycopg
 import pytest
 
-from tests.conftest import query, scalar
-from zora_db.compat import BootstrapOutcome, bootstrap, missing_pieces
+from tests.conftest import as_superuser, query, scalar
+from zora_db.compat import BootstrapOutcome, bootstrap, missing_pieces, require_compat_layer
+from zora_db.errors import CompatLayerMissing
+from zora_db.throwaway import Throwaway
 
 USER_ID = "8f4e5d7c-1a2b-4c3d-9e8f-0123456789ab"
 
@@ -32,23 +34,15 @@ def test_vanilla_database_lacks_every_piece(vanilla_db_url: str) -> None:
 
 
 def test_bootstrap_installs_everything_and_is_idempotent(vanilla_db_url: str) -> None:
+    # As the database's owner, not a superuser: what check and verify do on Supabase.
+    assert (
+        scalar(vanilla_db_url, "select rolsuper from pg_roles where rolname = current_user")
+        is False
+    )
     assert bootstrap(vanilla_db_url) is BootstrapOutcome.INSTALLED
     assert bootstrap(vanilla_db_url) is BootstrapOutcome.INSTALLED
     with psycopg.connect(vanilla_db_url) as conn:
         assert missing_pieces(conn) == []
-    roles = dict(
-        query(
-            vanilla_db_url,
-            "select rolname, rolbypassrls from pg_roles where rolname in "
-            "('anon', 'authenticated', 'service_role', 'authenticator')",
-        )
-    )
-    assert roles == {
-        "anon": False,
-        "authenticated": False,
-        "service_role": True,
-        "authenticator": False,
-    }
     assert (
         scalar(
             vanilla_db_url,
@@ -57,6 +51,153 @@ def test_bootstrap_installs_everything_and_is_idempotent(vanilla_db_url: str) ->
         == 0
     )
     assert scalar(vanilla_db_url, "select to_regnamespace('extensions') is not null") is True
+    # It could give nothing away, so the installer keeps what it made, and no event trigger.
+    assert query(
+        vanilla_db_url,
+        "select distinct pg_get_userbyid(relowner) from pg_class "
+        "where relnamespace in ('auth'::regnamespace, 'realtime'::regnamespace)",
+    ) == [("postgres",)]
+    assert scalar(vanilla_db_url, "select count(*) from pg_event_trigger") == 0
+
+
+def test_roles_are_supabases(compat_db_url: str) -> None:
+    roles = dict(
+        query(
+            compat_db_url,
+            "select rolname, array[rolsuper, rolinherit, rolbypassrls, rolcanlogin, "
+            "rolcreatedb, rolcreaterole, rolreplication] from pg_roles where rolname in "
+            "('anon', 'authenticated', 'service_role', 'authenticator', 'postgres')",
+        )
+    )
+    #                  super  inherit bypassrls login  createdb createrole replication
+    assert roles == {
+        "anon": [False, True, False, False, False, False, False],
+        "authenticated": [False, True, False, False, False, False, False],
+        "service_role": [False, True, True, False, False, False, False],
+        "authenticator": [False, False, False, True, False, False, False],
+        "postgres": [False, True, True, True, True, True, True],
+    }
+    member_of = {
+        role
+        for (role,) in query(
+            compat_db_url,
+            "select b.rolname from pg_auth_members m join pg_roles b on b.oid = m.roleid "
+            "where m.member = 'postgres'::regrole",
+        )
+    }
+    assert member_of == {
+        "anon", "authenticated", "service_role", "pg_read_all_data", "pg_monitor",
+        "pg_signal_backend", "supabase_auth_admin", "supabase_realtime_admin",
+    }  # fmt: skip
+    settings = scalar(
+        compat_db_url,
+        "select setconfig from pg_db_role_setting where setrole = 'authenticator'::regrole",
+    )
+    assert sorted(settings) == ["lock_timeout=8s", "statement_timeout=8s"]  # type: ignore[arg-type]
+
+
+def test_the_platform_belongs_to_its_roles(compat_db_url: str) -> None:
+    owners = dict(
+        query(
+            compat_db_url,
+            "select 'schema ' || nspname, pg_get_userbyid(nspowner) from pg_namespace "
+            "where nspname in ('auth', 'realtime') union all "
+            "select 'table ' || oid::regclass, pg_get_userbyid(relowner) from pg_class "
+            "where oid in ('auth.users'::regclass, 'realtime.messages'::regclass) union all "
+            "select 'function ' || oid::regprocedure, pg_get_userbyid(proowner) from pg_proc "
+            "where oid in ('auth.uid'::regproc, 'realtime.send'::regproc) union all "
+            "select 'publication ' || pubname, pg_get_userbyid(pubowner) from pg_publication",
+        )
+    )
+    assert owners == {
+        "schema auth": "supabase_admin",
+        "schema realtime": "supabase_admin",
+        "table auth.users": "supabase_auth_admin",
+        "table realtime.messages": "supabase_realtime_admin",
+        "function auth.uid()": "supabase_auth_admin",
+        "function realtime.send(jsonb,text,text,boolean)": "supabase_realtime_admin",
+        "publication supabase_realtime": "postgres",
+    }
+
+
+def test_auth_users_is_gotrues(compat_db_url: str) -> None:
+    columns = dict(
+        query(
+            compat_db_url,
+            "select column_name, column_default from information_schema.columns "
+            "where table_schema = 'auth' and table_name = 'users'",
+        )
+    )
+    assert len(columns) == 35
+    assert columns["id"] is None and columns["created_at"] is None  # GoTrue sends both
+    assert (
+        scalar(
+            compat_db_url,
+            "select is_generated from information_schema.columns where table_schema = 'auth' "
+            "and table_name = 'users' and column_name = 'confirmed_at'",
+        )
+        == "ALWAYS"
+    )
+    with pytest.raises(psycopg.errors.NotNullViolation):
+        query(compat_db_url, "insert into auth.users (email) values ('no-id@zora.test')")
+    # The same email may exist once among password users, again as an SSO user.
+    for sso in (False, True):
+        query(
+            compat_db_url,
+            "insert into auth.users (id, email, is_sso_user) values (gen_random_uuid(), "
+            "'twice@zora.test', %s)",
+            [sso],
+        )
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        query(
+            compat_db_url,
+            "insert into auth.users (id, email) values (gen_random_uuid(), 'twice@zora.test')",
+        )
+
+
+def test_realtime_messages_is_partitioned_by_day(compat_db_url: str) -> None:
+    days = scalar(
+        compat_db_url,
+        "select count(*) from pg_inherits where inhparent = 'realtime.messages'::regclass",
+    )
+    assert days == 5  # yesterday to three days ahead
+    query(
+        compat_db_url,
+        "insert into realtime.messages (topic, extension, binary_payload) "
+        "values ('today', 'broadcast', '\\x00')",
+    )
+    with pytest.raises(psycopg.errors.CheckViolation):  # no partition for that day
+        query(
+            compat_db_url,
+            "insert into realtime.messages (topic, extension, inserted_at) "
+            "values ('later', 'broadcast', now() + interval '30 days')",
+        )
+
+
+def test_a_policy_statement_by_the_owner_locks_the_platforms_tables(compat_db_url: str) -> None:
+    # supautils, as projects still run it: whichever table the policy names.
+    with psycopg.connect(compat_db_url) as conn:
+        conn.execute("create table public.t (id int)")
+        conn.execute("create policy p on public.t using (true)")
+        locked = conn.execute(
+            "select relation::regclass::text from pg_locks where pid = pg_backend_pid() "
+            "and mode = 'AccessExclusiveLock' and relation in "
+            "('auth.users'::regclass, 'realtime.messages'::regclass) order by 1"
+        ).fetchall()
+    assert locked == [("auth.users",), ("realtime.messages",)]
+
+
+def test_a_superusers_policy_statement_locks_nothing_else(
+    server: Throwaway, compat_db_url: str
+) -> None:
+    with psycopg.connect(as_superuser(server, compat_db_url)) as conn:
+        conn.execute("create table public.t (id int)")
+        conn.execute("create policy p on public.t using (true)")
+        locked = conn.execute(
+            "select count(*) from pg_locks where pid = pg_backend_pid() "
+            "and relation = 'auth.users'::regclass"
+        ).fetchone()
+    assert locked == (0,)
 
 
 def test_auth_uid_reads_the_jwt_sub_claim(compat_db_url: str) -> None:
@@ -112,14 +253,36 @@ def test_supabase_default_privileges_are_emulated(compat_db_url: str) -> None:
     assert {"anon", "authenticated", "service_role"} <= set(granted)  # type: ignore[arg-type]
 
 
-def test_a_real_supabase_database_is_left_alone(vanilla_db_url: str) -> None:
-    # Roles are cluster-wide: the marker is removed again so no other test sees it.
-    query(vanilla_db_url, "create role supabase_admin")
+def test_a_supabase_database_is_left_alone(server: Throwaway, vanilla_db_url: str) -> None:
+    # An auth schema the layer did not make is Supabase's (GoTrue's): nothing is touched,
+    # and a piece it lacks is the platform's to bring, not bootstrap's.
+    query(as_superuser(server, vanilla_db_url), "create schema auth")
+    assert bootstrap(vanilla_db_url) is BootstrapOutcome.SUPABASE
+    assert scalar(vanilla_db_url, "select to_regnamespace('realtime')") is None
+    with psycopg.connect(vanilla_db_url) as conn, pytest.raises(CompatLayerMissing) as info:
+        require_compat_layer(conn)
+    assert "its auth schema is Supabase's" in str(info.value)
+    assert "zora-db bootstrap` against it" not in str(info.value)
+
+
+def test_a_vanilla_database_is_told_to_bootstrap(vanilla_db_url: str) -> None:
+    with psycopg.connect(vanilla_db_url) as conn, pytest.raises(CompatLayerMissing) as info:
+        require_compat_layer(conn)
+    assert "run `zora-db bootstrap` against it once" in str(info.value)
+
+
+def test_roles_are_per_server_and_never_altered(server: Throwaway, vanilla_db_url: str) -> None:
+    # Someone else's anon (another timeout) keeps its settings when a database is bootstrapped.
+    superuser = as_superuser(server, vanilla_db_url)
+    query(superuser, "alter role anon set statement_timeout = '9s'")
     try:
-        assert bootstrap(vanilla_db_url) is BootstrapOutcome.SUPABASE
-        assert scalar(vanilla_db_url, "select to_regnamespace('auth')") is None
+        bootstrap(vanilla_db_url)
+        assert scalar(
+            vanilla_db_url,
+            "select setconfig from pg_db_role_setting where setrole = 'anon'::regrole",
+        ) == ["statement_timeout=9s"]
     finally:
-        query(vanilla_db_url, "drop role supabase_admin")
+        query(superuser, "alter role anon set statement_timeout = '3s'")
 
 
 @pytest.mark.parametrize("role", ["anon", "authenticated"])

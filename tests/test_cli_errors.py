@@ -10,8 +10,9 @@ import psycopg
 import pytest
 
 from tests.cli import process_cli, run_cli, spawn_cli
-from tests.conftest import query, scalar
+from tests.conftest import as_superuser, query, scalar
 from zora_db import migrations
+from zora_db.throwaway import Throwaway
 from zora_db.throwaway.local import free_port
 from zora_db.urls import parse
 
@@ -130,11 +131,12 @@ def test_seed_without_the_layer_is_6_and_before_head_is_5(
 
 
 @pytest.fixture
-def weak_role(db_url: str) -> Iterator[str]:
+def weak_role(server: Throwaway, db_url: str) -> Iterator[str]:
     """A login role with no privileges on the schema: a URL that logs in as it."""
-    query(db_url, "create role zora_weak login password 'weak'")
+    superuser = as_superuser(server, db_url)
+    query(superuser, "create role zora_weak login password 'weak'")
     yield (parse(db_url).set(username="zora_weak", password="weak").render())
-    query(db_url, "drop owned by zora_weak; drop role zora_weak")
+    query(superuser, "drop owned by zora_weak; drop role zora_weak")
 
 
 def test_a_role_without_privileges_is_13(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from psycopg import sql
 
-from tests.conftest import query
+from tests.conftest import as_superuser, query
 from zora_db import migrations
 from zora_db.check import check
 from zora_db.compat import bootstrap
@@ -26,14 +26,17 @@ def _major(url: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def other_major(server: Throwaway) -> Iterator[tuple[int, str]]:
-    """A server of the other major than the suite's (17 beside 15, 15 beside 17), at head."""
+def other_major(server: Throwaway) -> Iterator[tuple[int, str, str]]:
+    """A server of the other major than the suite's (17 beside 15, 15 beside 17), at head.
+
+    Its major, the owner's URL and the superuser's for the database.
+    """
     major = 15 if _major(server.admin_url) == 17 else 17
     with LocalCluster(find_binaries(major)) as cluster:
         url = cluster.create_database()
-        bootstrap(url)
+        bootstrap(as_superuser(cluster, url))
         migrations.upgrade(url)
-        yield major, url
+        yield major, url, as_superuser(cluster, url)
 
 
 def test_binaries_are_found_by_version(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,37 +54,38 @@ def test_binaries_are_found_by_version(monkeypatch: pytest.MonkeyPatch) -> None:
         forget_binaries()
 
 
-def test_cube_is_there_on_every_major(other_major: tuple[int, str], db_url: str) -> None:
+def test_cube_is_there_on_every_major(other_major: tuple[int, str, str], db_url: str) -> None:
     for url in (other_major[1], db_url):
         assert query(url, "select extversion from pg_extension where extname = 'cube'")
 
 
-def test_a_database_checked_beside_itself_has_no_drift(other_major: tuple[int, str]) -> None:
-    _, url = other_major
-    result = check(url)  # a superuser: the reference is made on the same server
+def test_a_database_checked_beside_itself_has_no_drift(other_major: tuple[int, str, str]) -> None:
+    _, url, _ = other_major
+    result = check(url)  # CREATEDB: the reference is made on the same server
     assert result.status.state == "at head" and result.differences == []
 
 
-def _read_only(url: str, role: str) -> str:
+def _read_only(url: str, superuser: str, role: str) -> str:
     """A role that may read everything and create nothing, as CI might use; its URL.
 
     BYPASSRLS: alembic_version has row level security on, like every table.
+    Made by ``superuser`` (only it may grant pg_read_all_data) for ``url``'s database.
     """
-    query(url, sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+    query(superuser, sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
     query(
-        url,
+        superuser,
         sql.SQL("create role {} login password {} nocreatedb bypassrls").format(
             sql.Identifier(role), sql.Literal(role)
         ),
     )
-    query(url, sql.SQL("grant pg_read_all_data to {}").format(sql.Identifier(role)))
+    query(superuser, sql.SQL("grant pg_read_all_data to {}").format(sql.Identifier(role)))
     return parse(url).set(username=role, password=role).render()
 
 
 def test_a_role_that_cannot_create_databases_gets_a_reference_of_its_major(
-    other_major: tuple[int, str],
+    other_major: tuple[int, str, str],
 ) -> None:
-    as_checker = _read_only(other_major[1], "checker")
+    as_checker = _read_only(other_major[1], other_major[2], "checker")
     seen: list[str] = []
     result = check(as_checker, say=seen.append)
     assert result.differences == [], result.differences
@@ -89,10 +93,10 @@ def test_a_role_that_cannot_create_databases_gets_a_reference_of_its_major(
 
 
 def test_a_reference_on_another_major_is_refused(
-    other_major: tuple[int, str], server: Throwaway, monkeypatch: pytest.MonkeyPatch
+    other_major: tuple[int, str, str], server: Throwaway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    major, url = other_major
-    as_checker = _read_only(url, "checker2")
+    major, url, superuser = other_major
+    as_checker = _read_only(url, superuser, "checker2")
     # The throwaway backend is a server of the suite's own major: across majors.
     monkeypatch.setenv("ZORA_DB_BACKEND", "url")
     monkeypatch.setenv("ZORA_TEST_DATABASE_URL", server.admin_url)

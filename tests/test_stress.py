@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import psycopg
 
+from tests.conftest import as_superuser
 from zora_db import stress
+from zora_db.throwaway import Throwaway
 
 
 def test_a_short_stress_run_keeps_every_invariant(seeded_db_url: str) -> None:
@@ -15,8 +17,9 @@ def test_a_short_stress_run_keeps_every_invariant(seeded_db_url: str) -> None:
     assert report.requests > 1000 and summary["actions"]["status move"]["count"] > 100
 
 
-def test_the_invariants_catch_what_they_are_for(seeded_db_url: str) -> None:
-    with psycopg.connect(seeded_db_url, autocommit=True) as conn:
+def test_the_invariants_catch_what_they_are_for(server: Throwaway, seeded_db_url: str) -> None:
+    # Only a superuser may switch the triggers off to plant the damage.
+    with psycopg.connect(as_superuser(server, seeded_db_url), autocommit=True) as conn:
         conn.execute("set session_replication_role = replica")  # no triggers: plant the damage
         conn.execute("update public.orders set subtotal = subtotal + 1 where id = "
                      "(select id from public.orders limit 1)")  # fmt: skip

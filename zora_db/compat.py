@@ -9,8 +9,9 @@ from typing import Any
 from zora_db.db import connect
 from zora_db.errors import CompatLayerMissing
 
-# Roles only a real Supabase database has; seeing one means "leave it alone".
-SUPABASE_MARKER_ROLES = ("supabase_admin", "supabase_auth_admin")
+# What the layer writes on the auth schema it creates: an auth schema without
+# it was made by someone else (Supabase's GoTrue) and is left alone.
+LAYER_MARKER = "zora-db Supabase compatibility layer"
 
 _MISSING_PIECES_SQL = """
 select array_remove(array[
@@ -40,25 +41,47 @@ class BootstrapOutcome(enum.Enum):
 
 
 def bootstrap(url: str) -> BootstrapOutcome:
-    """Install the Supabase compatibility layer (idempotent; a no-op on Supabase)."""
+    """Install the Supabase compatibility layer (idempotent; a no-op on Supabase).
+
+    The roles are the server's (made where missing, never altered); the rest
+    belongs to the one database ``url`` names. Whether a database is
+    Supabase's is a fact of that database, not of the server: on a Supabase
+    server only the database ``postgres`` is set up, and a database created
+    beside it gets the layer like any other.
+    """
     with connect(url) as conn:
         if is_supabase(conn):
             return BootstrapOutcome.SUPABASE
+        conn.execute(roles_sql())
         conn.execute(bootstrap_sql())
         conn.commit()
     return BootstrapOutcome.INSTALLED
 
 
+def bootstrap_roles(url: str) -> None:
+    """Only the cluster half: the roles, where missing (throwaway and dev servers)."""
+    with connect(url) as conn:
+        conn.execute(roles_sql())
+        conn.commit()
+
+
 def bootstrap_sql() -> str:
-    """The layer's SQL, as shipped in the package."""
+    """The layer's database half, as shipped in the package."""
     return files("zora_db").joinpath("compat.sql").read_text(encoding="utf-8")
 
 
+def roles_sql() -> str:
+    """The layer's cluster half (roles), as shipped in the package."""
+    return files("zora_db").joinpath("compat_roles.sql").read_text(encoding="utf-8")
+
+
 def is_supabase(conn: Any) -> bool:
-    """Whether the connection is to a real Supabase database."""
+    """Whether this database's ``auth`` schema is Supabase's own (not the layer's)."""
     row = conn.execute(
-        "select exists (select from pg_catalog.pg_roles where rolname = any(%s))",
-        [list(SUPABASE_MARKER_ROLES)],
+        "select to_regnamespace('auth') is not null"
+        " and obj_description(to_regnamespace('auth'), 'pg_namespace')"
+        " is distinct from %s",
+        [LAYER_MARKER],
     ).fetchone()
     return bool(row and row[0])
 
@@ -76,8 +99,20 @@ def missing_pieces(conn: Any) -> list[str]:
 def require_compat_layer(conn: Any) -> None:
     """Raise :class:`CompatLayerMissing` unless the layer (or Supabase) is there."""
     missing = missing_pieces(conn)
-    if missing:
-        raise CompatLayerMissing(
-            f"this database lacks the Supabase compatibility layer (missing: {', '.join(missing)})",
-            hint="run `zora-db bootstrap` against it once (never needed on Supabase itself)",
+    if not missing:
+        return
+    if is_supabase(conn):
+        hint = (
+            "its auth schema is Supabase's, so `zora-db bootstrap` leaves it alone: these come "
+            "with the platform (update the project; Realtime Authorization brings "
+            "realtime.messages)"
         )
+    else:
+        hint = (
+            "run `zora-db bootstrap` against it once, as a superuser or as the database's "
+            "owner (never needed on a Supabase project's own database)"
+        )
+    raise CompatLayerMissing(
+        f"this database lacks the Supabase compatibility layer (missing: {', '.join(missing)})",
+        hint=hint,
+    )

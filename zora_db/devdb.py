@@ -21,8 +21,15 @@ from zora_db.db import connect
 from zora_db.errors import BackendUnavailable, ConfigError
 from zora_db.paths import STATE_DIR
 from zora_db.throwaway.binaries import find_binaries, server_user
-from zora_db.throwaway.local import SUPERUSER, data_directory_template, free_port, port_free
-from zora_db.urls import with_database
+from zora_db.throwaway.local import (
+    OWNER,
+    SUPERUSER,
+    data_directory_template,
+    free_port,
+    make_owner_role,
+    port_free,
+)
+from zora_db.urls import parse, with_database
 
 DEFAULT_PORT = 54329
 DATABASE = "zora"
@@ -63,13 +70,18 @@ class DevCluster:
         if not self.running:
             self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.directory / "postgres.log"))
         url = self.url()
+        make_owner_role(self._admin_url(), self._meta()["password"])
         with connect(self._admin_url(), autocommit=True) as conn:
             exists = conn.execute(
                 "select exists (select from pg_database where datname = %s)", [DATABASE]
             ).fetchone()
             if not (exists and exists[0]):
-                conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
-        bootstrap(url)
+                conn.execute(
+                    sql.SQL("create database {} owner {}").format(
+                        sql.Identifier(DATABASE), sql.Identifier(OWNER)
+                    )
+                )
+        bootstrap(self.superuser_url())
         return url
 
     def stop(self) -> bool:
@@ -94,7 +106,11 @@ class DevCluster:
         )
 
     def url(self) -> str:
-        """The URL of the development database."""
+        """The URL of the development database, as its owner (`postgres`, as on Supabase)."""
+        return parse(self.superuser_url()).set(username=OWNER).render()
+
+    def superuser_url(self) -> str:
+        """The superuser's URL of the development database (the layer, the API's role)."""
         return with_database(self._admin_url(), DATABASE)
 
     # ----------------------------------------------------------------- state
@@ -120,7 +136,9 @@ class DevCluster:
 
     def _admin_url(self) -> str:
         meta = self._meta()
-        return f"postgresql://{SUPERUSER}:{meta['password']}@127.0.0.1:{meta['port']}/postgres"
+        # Clusters made before the owner role was split off have `postgres` as superuser.
+        superuser = meta.get("superuser", "postgres")
+        return f"postgresql://{superuser}:{meta['password']}@127.0.0.1:{meta['port']}/postgres"
 
     def _require_reachable(self) -> None:
         user = server_user()
@@ -153,7 +171,8 @@ class DevCluster:
             conf.write("\n# zora-db dev\n")
             conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
         password = (template / "password").read_text().strip()
-        self._meta_path.write_text(json.dumps({"port": port, "password": password}, indent=2))
+        meta = {"port": port, "password": password, "superuser": SUPERUSER}
+        self._meta_path.write_text(json.dumps(meta, indent=2))
         self._meta_path.chmod(0o600)
 
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -26,6 +26,8 @@ from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import Script, ScriptDirectory
 from alembic.util import to_tuple
 from alembic.util.exc import CommandError
+from psycopg.conninfo import make_conninfo
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -38,6 +40,7 @@ from zora_db.errors import ConfigError, MigrationFailed, RevisionError, ZoraDbEr
 from zora_db.history import RevisionInfo, config_file
 from zora_db.history import heads as heads  # the history is read without Alembic
 from zora_db.history import history as history
+from zora_db.lockwait import LockWait, LockWatch, backoff
 from zora_db.progress import Say, quiet
 from zora_db.settings import MigrationSettings
 from zora_db.summary import current_revision
@@ -298,18 +301,55 @@ def _run_online(context: EnvironmentContext, conn: Connection, settings: Migrati
             transaction_per_migration=True,
             on_version_apply=on_apply,
         )
-        try:
-            with context.begin_transaction():
-                context.run_migrations()
-        except DBAPIError as exc:
-            conn.rollback()
-            raise _migration_failed(exc, conn, context) from exc
+        _run_with_lock_retries(context, conn, settings, say)
         log.after = _database_heads(conn)
         if log.applied:
             # PostgREST caches the schema; this is how it is told to read it
             # again (what Supabase's own DDL event trigger sends).
             conn.execute(text("notify pgrst, 'reload schema'"))
             conn.commit()
+
+
+def _run_with_lock_retries(
+    context: EnvironmentContext, conn: Connection, settings: MigrationSettings, say: Say
+) -> None:
+    """Run the pending migrations; one that gives up on a lock is rolled back and run again.
+
+    Each migration commits on its own, so a retry starts at the one that
+    failed, from the revision the database is then at.
+    """
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    watcher_conninfo = make_conninfo(driver.info.dsn, password=driver.info.password)
+    attempt = 0
+    while True:
+        with LockWatch(watcher_conninfo, driver.info.backend_pid) as watch:
+            try:
+                with context.begin_transaction():
+                    context.run_migrations()
+                return
+            except DBAPIError as exc:
+                conn.rollback()
+                failure = exc
+        lock_wait = watch.last
+        if not isinstance(failure.orig, LockNotAvailable) or attempt >= settings.lock_retries:
+            raise _migration_failed(
+                failure, conn, context, tries=attempt + 1, lock_wait=lock_wait
+            ) from failure
+        attempt += 1
+        pause = backoff(attempt)
+        at = _database_heads(conn)
+        say(
+            f"migration {_failed_revision(context, at)} gave up on a lock after "
+            f"{settings.lock_timeout} and was rolled back"
+            + (f" ({lock_wait})" if lock_wait else "")
+            + f"; retry {attempt} of {settings.lock_retries} in {pause:.1f} s"
+        )
+        time.sleep(pause)
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return getattr(exc.orig, "sqlstate", None) or ""
 
 
 @contextmanager
@@ -369,7 +409,7 @@ def _database_heads(conn: Connection) -> tuple[str, ...]:
 # What to do about a failed migration, by SQLSTATE class (its first two characters).
 REMEDIES = {
     "55": "it waited too long for a lock held by other sessions (see pg_stat_activity); "
-    "run upgrade again when traffic is lower, or raise --lock-timeout",
+    "run upgrade again when traffic is lower, or raise --lock-timeout or --lock-retries",
     "57": "it was cancelled or ran past statement_timeout; raise --statement-timeout, or run "
     "upgrade again when the database is quieter",
     "42": "the role may lack a privilege, or the migration names something that does not "
@@ -384,18 +424,26 @@ DEFAULT_REMEDY = "fix the migration or the data it trips over, then run upgrade 
 
 
 def _migration_failed(
-    exc: DBAPIError, conn: Connection, context: EnvironmentContext
+    exc: DBAPIError,
+    conn: Connection,
+    context: EnvironmentContext,
+    *,
+    tries: int = 1,
+    lock_wait: LockWait | None = None,
 ) -> ZoraDbError:
     orig = exc.orig
     diag = getattr(orig, "diag", None)
     primary = getattr(diag, "message_primary", None) or _one_line(str(orig))
-    sqlstate = getattr(orig, "sqlstate", None) or ""
+    sqlstate = _sqlstate(exc)
     at = _database_heads(conn)
     where = ", ".join(at) if at else "base (no migration applied)"
     failed = _failed_revision(context, at)
     return MigrationFailed(
-        f"migration {failed} failed: {primary}"
+        f"migration {failed} failed"
+        + (f" {tries} times" if tries > 1 else "")
+        + f": {primary}"
         + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+        + (f"; {lock_wait}" if lock_wait and isinstance(orig, LockNotAvailable) else "")
         + f"; it was rolled back and the database is at revision {where}",
         hint=REMEDIES.get(sqlstate[:2], DEFAULT_REMEDY),
     )

@@ -23,6 +23,7 @@ from zora_db.acting import acting_as
 from zora_db.compat import require_compat_layer
 from zora_db.db import connect
 from zora_db.errors import RevisionError
+from zora_db.gotrue import sign_up
 from zora_db.summary import summarize
 
 NAMESPACE = uuid.UUID("6d1f0c2e-9a57-4c1b-8f0e-2b7d3c9a4e10")
@@ -180,13 +181,7 @@ def _counts(conn: psycopg.Connection) -> dict[str, int]:
 
 
 def _user(conn: psycopg.Connection, key: str, email: str, full_name: str) -> uuid.UUID:
-    uid = seed_id(f"user:{key}")
-    conn.execute(
-        "insert into auth.users (id, email, aud, role, raw_user_meta_data, email_confirmed_at) "
-        "values (%s, %s, 'authenticated', 'authenticated', %s, now())",
-        [uid, email, json.dumps({"full_name": full_name})],
-    )
-    return uid
+    return sign_up(conn, email, {"full_name": full_name}, user_id=seed_id(f"user:{key}"))
 
 
 def _load(conn: psycopg.Connection) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from zora_db.errors import ConfigError
 
+MAX_LOCK_RETRIES = 20
 _DURATION = re.compile(r"^\d+\s*(us|ms|s|min|h|d)?$")
 
 
@@ -21,14 +22,24 @@ class MigrationSettings:
     ``lock_timeout`` keeps a migration from queueing behind a long transaction
     while holding up every query behind it; ``statement_timeout`` bounds one
     statement; ``wait_timeout`` is how long to wait for another runner.
-    A migration that needs more sets ``SET LOCAL`` itself.
+    A migration that needs more sets ``SET LOCAL`` itself. A migration that
+    gives up on a lock (55P03) is rolled back whole and tried again, up to
+    ``lock_retries`` more times, after a growing pause: the lock may be held
+    by a table it does not even name (on Supabase, a policy statement locks
+    the platform's auth and realtime tables).
     """
 
     lock_timeout: str = "5s"
     statement_timeout: str = "15min"
     wait_timeout: str = "10min"
+    lock_retries: int = 3
 
     def __post_init__(self) -> None:
+        if not 0 <= self.lock_retries <= MAX_LOCK_RETRIES:
+            raise ConfigError(
+                f"lock_retries {self.lock_retries} is out of range",
+                hint=f"use 0 (no retry) to {MAX_LOCK_RETRIES}",
+            )
         for name in ("lock_timeout", "statement_timeout", "wait_timeout"):
             value = getattr(self, name)
             if not _DURATION.match(value):
@@ -40,5 +51,17 @@ class MigrationSettings:
     @classmethod
     def from_x_arguments(cls, args: dict[str, str]) -> MigrationSettings:
         """Settings from ``alembic -x lock_timeout=10s`` style arguments."""
-        known = {"lock_timeout", "statement_timeout", "wait_timeout"}
-        return cls(**{k: v for k, v in args.items() if k in known})
+        defaults = cls()
+        try:
+            retries = int(args.get("lock_retries", defaults.lock_retries))
+        except ValueError:
+            raise ConfigError(
+                f"lock_retries {args['lock_retries']!r} is not a number",
+                hint=f"use 0 (no retry) to {MAX_LOCK_RETRIES}",
+            ) from None
+        return cls(
+            lock_timeout=args.get("lock_timeout", defaults.lock_timeout),
+            statement_timeout=args.get("statement_timeout", defaults.statement_timeout),
+            wait_timeout=args.get("wait_timeout", defaults.wait_timeout),
+            lock_retries=retries,
+        )

@@ -72,14 +72,18 @@ class DevApi:
     def status(self) -> DevApiStatus:
         return DevApiStatus(self._answers(), self.url, self.keys)
 
-    def start(self, db_url: str) -> str:
-        """Serve ``db_url``'s database (idempotent); returns the project URL."""
+    def start(self, db_url: str, superuser_url: str) -> str:
+        """Serve ``db_url``'s database (idempotent); returns the project URL.
+
+        ``superuser_url`` sets authenticator's password (a role the database's
+        owner may not alter, as on Supabase).
+        """
         if self._answers():
             return self.url
         self.stop()
         state = self._state()
         password = str(state["authenticator_password"])
-        with connect(db_url, autocommit=True) as conn:
+        with connect(superuser_url, autocommit=True) as conn:
             conn.execute(
                 sql.SQL("alter role authenticator password {}").format(sql.Literal(password))
             )

@@ -225,8 +225,9 @@ def verify_command(database_url: DatabaseUrl = None, json_output: Json = False) 
     Creates a temporary database, migrates it to head, loads the demo data set,
     runs every check (each rolled back) and drops it. With a database URL the
     temporary database is made on that server (its role needs CREATEDB, and
-    superuser for the realtime check); existing databases are never touched.
-    Without one, on a throwaway server. Exit code 10 when any check fails.
+    REPLICATION for the realtime check: Supabase's `postgres` has both), gets
+    the compatibility layer, and is dropped; existing databases are never
+    touched. Without one, on a throwaway server. Exit code 10 when any check fails.
     """
     from zora_db.throwaway.databases import throwaway_database
     from zora_db.verify import verify

@@ -23,7 +23,7 @@ def dev_start() -> None:
         say(f"creating the development database in {cluster.directory}")
     url = cluster.start()
     say(f"development database running: {redact(url)}")
-    api_url = DevApi(cluster.directory).start(url)
+    api_url = DevApi(cluster.directory).start(url, cluster.superuser_url())
     say(f"API (PostgREST) serving it at {api_url}/rest/v1; keys: `zora-db dev status`")
     say('next: zora-db --database-url "$(zora-db dev url)" upgrade')
 
@@ -44,7 +44,7 @@ def dev_up() -> None:
     if not cluster.initialised:
         say(f"creating the development database in {cluster.directory}")
     url = cluster.start()
-    api_url = DevApi(cluster.directory).start(url)
+    api_url = DevApi(cluster.directory).start(url, cluster.superuser_url())
     result = migrations.upgrade(url, config_path=STATE.config_path, say=say)
     report_run(result)
     seeded = seed(url)

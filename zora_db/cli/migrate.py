@@ -32,6 +32,14 @@ LockTimeout = Annotated[
     str, typer.Option(help="lock_timeout for each migration: give up rather than queue traffic.")
 ]
 StatementTimeout = Annotated[str, typer.Option(help="statement_timeout for each migration.")]
+LockRetries = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        max=20,
+        help="Times to roll back and retry a migration that gave up on a lock (0: never).",
+    ),
+]
 Wait = Annotated[
     str, typer.Option("--wait", help="How long to wait for another runner's migration lock.")
 ]
@@ -46,13 +54,17 @@ def upgrade(
     lock_timeout: LockTimeout = _DEFAULTS.lock_timeout,
     statement_timeout: StatementTimeout = _DEFAULTS.statement_timeout,
     wait: Wait = _DEFAULTS.wait_timeout,
+    lock_retries: LockRetries = _DEFAULTS.lock_retries,
 ) -> None:
     """Apply migrations up to REVISION (default: head), each in its own transaction.
 
     Holds an advisory lock for the whole run, so concurrent runners queue and
-    each migration is applied exactly once.
+    each migration is applied exactly once. A migration that waits longer
+    than --lock-timeout for a lock is rolled back and retried after a pause
+    (--lock-retries times), naming the lock and who held it; on Supabase a
+    policy change briefly locks auth's and realtime's tables too.
     """
-    settings = MigrationSettings(lock_timeout, statement_timeout, wait)
+    settings = MigrationSettings(lock_timeout, statement_timeout, wait, lock_retries)
     _migrate("upgrade", revision, database_url, sql, settings)
 
 
@@ -65,9 +77,10 @@ def downgrade(
     lock_timeout: LockTimeout = _DEFAULTS.lock_timeout,
     statement_timeout: StatementTimeout = _DEFAULTS.statement_timeout,
     wait: Wait = _DEFAULTS.wait_timeout,
+    lock_retries: LockRetries = _DEFAULTS.lock_retries,
 ) -> None:
     """Revert migrations down to REVISION. Reverting drops data: asks first."""
-    settings = MigrationSettings(lock_timeout, statement_timeout, wait)
+    settings = MigrationSettings(lock_timeout, statement_timeout, wait, lock_retries)
     _migrate("downgrade", revision, database_url, sql, settings, ask=not yes)
 
 

@@ -10,7 +10,7 @@ from typing import ClassVar, Self
 from psycopg import sql
 
 from zora_db.db import connect
-from zora_db.urls import with_database
+from zora_db.urls import parse, with_database
 
 
 class Throwaway(ABC):
@@ -18,7 +18,10 @@ class Throwaway(ABC):
 
     Use as a context manager; cleanup runs on normal exit, on exceptions and
     on ``KeyboardInterrupt``. ``admin_url`` is a superuser connection to the
-    maintenance database.
+    maintenance database; :meth:`url` connects as the role that owns what the
+    migrations create, which on our own clusters is, as on Supabase, a
+    ``postgres`` that is not a superuser (on a server we do not own, the
+    given URL's role).
     """
 
     backend: ClassVar[str]
@@ -26,6 +29,7 @@ class Throwaway(ABC):
     def __init__(self) -> None:
         self._created: list[str] = []
         self._admin_url: str | None = None
+        self._owner_url: str | None = None
 
     @property
     def admin_url(self) -> str:
@@ -45,10 +49,16 @@ class Throwaway(ABC):
     ) -> None:
         self.close()
 
+    @property
+    def owner_url(self) -> str:
+        """The owner role's URL for the maintenance database (the superuser's if none)."""
+        return self._owner_url or self.admin_url
+
     def start(self) -> None:
         """Bring the server up; on failure, leave nothing behind."""
         try:
             self._admin_url = self._start()
+            self._owner_url = self._owner()
         except BaseException:
             self._stop()
             raise
@@ -61,17 +71,24 @@ class Throwaway(ABC):
                     self.drop_database(name)
         finally:
             self._created.clear()
-            self._admin_url = None
+            self._admin_url = self._owner_url = None
             self._stop()
 
     def url(self, database: str) -> str:
-        """A superuser URL for ``database`` on this server."""
+        """The owner role's URL for ``database`` on this server."""
+        return with_database(self.owner_url, database)
+
+    def superuser_url(self, database: str) -> str:
+        """A superuser URL for ``database`` (installing the layer, tests that need one)."""
         return with_database(self.admin_url, database)
 
     def create_database(self, name: str | None = None, *, template: str | None = None) -> str:
-        """Create a database (cloned from ``template`` if given); return its URL."""
+        """Create a database owned by the owner role (cloned from ``template``); return its URL."""
         name = name or f"zora_tmp_{secrets.token_hex(6)}"
         statement = sql.SQL("create database {}").format(sql.Identifier(name))
+        owner = parse(self.owner_url).username
+        if owner != parse(self.admin_url).username and owner is not None:
+            statement += sql.SQL(" owner {}").format(sql.Identifier(owner))
         if template:
             # FILE_COPY: a clone of a small database in tens of ms, not a WAL-logged copy.
             statement += sql.SQL(" template {} strategy file_copy").format(sql.Identifier(template))
@@ -92,6 +109,10 @@ class Throwaway(ABC):
     @abstractmethod
     def _start(self) -> str:
         """Start the server; return its admin URL."""
+
+    def _owner(self) -> str | None:
+        """The owner role's URL once started; None: the admin URL's role owns."""
+        return None
 
     @abstractmethod
     def _stop(self) -> None:

@@ -13,7 +13,7 @@ from zora_db.errors import BackendUnavailable
 from zora_db.progress import Say, quiet
 from zora_db.seed import seed
 from zora_db.throwaway import ExistingServer, throwaway
-from zora_db.urls import redact
+from zora_db.urls import parse, redact
 
 
 @contextmanager
@@ -30,13 +30,17 @@ def throwaway_database(
 
     On the server ``server_url`` names (a temporary database beside the
     others, which are never touched), else on a throwaway server (of ``major``).
+    The layer goes in as the server's superuser where we have one, else as
+    the URL's role, which owns the new database (on Supabase, `postgres`:
+    Supabase sets up only its database ``postgres``, never ``template1``).
+    The migrations and the data run as the owner role.
     """
     server = ExistingServer(server_url) if server_url else throwaway(major=major)
     with server:
         url = server.create_database()
         where = redact(server_url) if server_url else f"a throwaway server ({server.backend})"
         say(f"temporary database on {where}: migrating to {revision}")
-        bootstrap(url)
+        bootstrap(server.superuser_url(database_name(url)))
         if revision != "base":
             migrations.upgrade(url, revision, config_path=config_path)
         if seeded:
@@ -102,3 +106,10 @@ def _server_facts(url: str) -> tuple[int, bool]:
         ).fetchone()
     assert row is not None
     return int(row[0]), bool(row[1])
+
+
+def database_name(url: str) -> str:
+    """The database a URL names."""
+    name = parse(url).database
+    assert name, url
+    return name

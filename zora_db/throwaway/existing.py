@@ -15,8 +15,8 @@ URL_ENV_VAR = "ZORA_TEST_DATABASE_URL"
 class ExistingServer(Throwaway):
     """Creates uniquely named databases on a server we do not own, drops them on close.
 
-    The URL's role needs CREATEDB (and superuser for the compatibility layer's
-    roles, unless they exist already).
+    The URL's role needs CREATEDB (and CREATEROLE for the compatibility
+    layer's roles, unless they exist already, as on Supabase).
     """
 
     backend = "url"
@@ -29,7 +29,7 @@ class ExistingServer(Throwaway):
         if not self._url:
             raise ConfigError(
                 f"ZORA_DB_BACKEND=url needs {URL_ENV_VAR}",
-                hint="set it to a superuser URL of a server you may create databases on",
+                hint="set it to the URL of a role that may create databases on that server",
             )
         parse(self._url, source=URL_ENV_VAR)
         with connect(self._url) as conn:  # fail now, clearly, if it is unreachable

@@ -25,6 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from psycopg import sql
+
+from zora_db.compat import bootstrap_roles
+from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
 from zora_db.throwaway.base import Throwaway
 from zora_db.throwaway.binaries import (
@@ -34,8 +38,12 @@ from zora_db.throwaway.binaries import (
     find_binaries,
     server_user,
 )
+from zora_db.urls import parse
 
-SUPERUSER = "postgres"
+# As on Supabase: the bootstrap superuser is supabase_admin, and `postgres`,
+# which owns what the migrations create, is not a superuser (compat_roles.sql).
+SUPERUSER = "supabase_admin"
+OWNER = "postgres"
 INITDB_ARGS = (
     "--no-sync",
     "--encoding=UTF8",
@@ -119,13 +127,18 @@ class LocalCluster(Throwaway):
         for attempt in range(5):
             self.port = free_port()
             if self._launch(data):
-                return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port}/postgres"
+                admin_url = f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port}/postgres"
+                make_owner_role(admin_url, password)
+                return admin_url
             if attempt == 4:
                 break
         raise BackendUnavailable(
             "could not find a free port for the throwaway PostgreSQL after 5 tries",
             hint=f"see {self.directory / 'postgres.log'}",
         )
+
+    def _owner(self) -> str:
+        return parse(self.admin_url).set(username=OWNER).render()
 
     def _launch(self, data: Path) -> bool:
         """Start postgres; False if the port was taken meanwhile (try another)."""
@@ -186,6 +199,17 @@ class LocalCluster(Throwaway):
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = None
+
+
+def make_owner_role(admin_url: str, password: str) -> None:
+    """The layer's roles, and a password for the owner (it logs in over TCP)."""
+    bootstrap_roles(admin_url)
+    with connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("alter role {} password {}").format(
+                sql.Identifier(OWNER), sql.Literal(password)
+            )
+        )
 
 
 def _is_ready(pid_file: Path) -> bool:

@@ -39,6 +39,7 @@ from psycopg import sql
 from zora_db.acting import acting_as
 from zora_db.catalog import Catalog
 from zora_db.contract import APP_SUBSCRIPTIONS, REALTIME_PUBLICATION, AppSubscription
+from zora_db.gotrue import sign_up_sql
 from zora_db.realtime import Change, ChangeStream, Deliverer, Delivery, Subscription
 from zora_db.realtime.changes import as_text
 from zora_db.seed import seed_id
@@ -143,7 +144,7 @@ SCENARIO = (
     Step(
         "dana signs up",
         None,
-        "insert into auth.users (id, email) values (%(dana)s, 'dana@zora.test')",
+        sign_up_sql("%(dana)s", "'dana@zora.test'"),
     ),
     Step(
         "an admin makes dana a vendor",

@@ -8,6 +8,7 @@ from typing import Any
 
 from psycopg import sql
 
+from zora_db.gotrue import sign_up
 from zora_db.seed import seed_id
 from zora_db.sqlstates import ZoraSqlState
 from zora_db.verify.actors import ALICE, CAMDEN, SHOREDITCH
@@ -158,12 +159,10 @@ def messages_notify_the_other_side(conn: Conn, known: dict[str, Any]) -> None:
 
 
 def new_users_get_a_customer_profile(conn: Conn, known: dict[str, Any]) -> None:
-    user = rows(
-        conn,
-        None,
-        "insert into auth.users (email, raw_user_meta_data) values "
-        '(\'mallory@zora.test\', \'{"full_name": "Mallory", "role": "admin"}\') returning id',
-    )[0][0]
+    # The role in user metadata is the signer-up's own word: it must not count.
+    user = sign_up(
+        conn, "mallory@zora.test", {"full_name": "Mallory", "role": "admin"}, user_id=None
+    )
     profile = rows(
         conn, None, "select full_name, role::text from public.profiles where id = %s", [user]
     )
