@@ -40,6 +40,29 @@ def generate_vendors(conn: psycopg.Connection, count: int, *, prefix: str = "bul
     )
 
 
+def generate_orders(conn: psycopg.Connection, count: int) -> None:
+    """``count`` delivered orders spread over every customer-N and every shop, triggers off.
+
+    Volume, not behaviour: no order trigger runs (nor catch-up's log), so
+    the rows carry version 0 and no history; what a benchmark measures
+    happens after.
+    """
+    conn.execute("set session_replication_role = replica")
+    conn.execute(
+        """
+        with c as (select array_agg(id order by id) ids from public.profiles
+                   where email like 'customer-%%'),
+             v as (select array_agg(id order by id) ids from public.vendors)
+        insert into public.orders (user_id, vendor_id, status, subtotal, created_at)
+        select c.ids[1 + g %% cardinality(c.ids)], v.ids[1 + g %% cardinality(v.ids)],
+               'delivered', 10 + g %% 50, now() - g * interval '1 minute'
+        from generate_series(1, %(orders)s) g, c, v
+        """,
+        {"orders": count},
+    )
+    conn.execute("set session_replication_role = origin")
+
+
 def generate_delivered_orders(conn: psycopg.Connection, vendor_id: Any, count: int) -> None:
     """``count`` delivered orders of ``count`` new customers with one vendor.
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _common import emit, migrated_database
-from _volume import generate_customers, generate_vendors
+from _volume import generate_customers, generate_orders, generate_vendors
 
 from zora_db.acting import become
 from zora_db.throwaway import LocalCluster
@@ -50,21 +50,7 @@ def _load(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         generate_vendors(conn, SHOPS, prefix="shop")
         generate_customers(conn, CUSTOMERS)
-        # Volume, not behaviour: the order triggers are not what is measured.
-        conn.execute("set session_replication_role = replica")
-        conn.execute(
-            """
-            with c as (select array_agg(id order by id) ids from public.profiles
-                       where email like 'customer-%%'),
-                 v as (select array_agg(id order by id) ids from public.vendors)
-            insert into public.orders (user_id, vendor_id, status, subtotal, created_at)
-            select c.ids[1 + g %% %(customers)s], v.ids[1 + g %% %(shops)s], 'delivered',
-                   10 + g %% 50, now() - g * interval '1 minute'
-            from generate_series(1, %(orders)s) g, c, v
-            """,
-            {"customers": CUSTOMERS, "shops": SHOPS, "orders": ORDERS},
-        )
-        conn.execute("set session_replication_role = origin")
+        generate_orders(conn, ORDERS)
         conn.execute("vacuum analyze public.orders")
 
 

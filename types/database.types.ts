@@ -87,6 +87,7 @@ export type Database = {
           updated_at: string
           user_id: string
           vendor_id: string
+          version: number
         }
         Insert: {
           created_at?: string
@@ -96,6 +97,7 @@ export type Database = {
           updated_at?: string
           user_id: string
           vendor_id: string
+          version?: number
         }
         Update: {
           created_at?: string
@@ -105,6 +107,7 @@ export type Database = {
           updated_at?: string
           user_id?: string
           vendor_id?: string
+          version?: number
         }
         Relationships: [
           {
@@ -186,6 +189,7 @@ export type Database = {
           order_id: string | null
           updated_at: string
           vendor_id: string
+          version: number
         }
         Insert: {
           created_at?: string
@@ -195,6 +199,7 @@ export type Database = {
           order_id?: string | null
           updated_at?: string
           vendor_id: string
+          version?: number
         }
         Update: {
           created_at?: string
@@ -204,6 +209,7 @@ export type Database = {
           order_id?: string | null
           updated_at?: string
           vendor_id?: string
+          version?: number
         }
         Relationships: [
           {
@@ -311,6 +317,7 @@ export type Database = {
           id: string
           is_read: boolean
           sender_id: string
+          version: number
         }
         Insert: {
           body: string
@@ -319,6 +326,7 @@ export type Database = {
           id?: string
           is_read?: boolean
           sender_id: string
+          version?: number
         }
         Update: {
           body?: string
@@ -327,6 +335,7 @@ export type Database = {
           id?: string
           is_read?: boolean
           sender_id?: string
+          version?: number
         }
         Relationships: [
           {
@@ -356,6 +365,7 @@ export type Database = {
           title: string
           type: Database["public"]["Enums"]["notification_type"]
           user_id: string
+          version: number
         }
         Insert: {
           action_url?: string | null
@@ -367,6 +377,7 @@ export type Database = {
           title: string
           type: Database["public"]["Enums"]["notification_type"]
           user_id: string
+          version?: number
         }
         Update: {
           action_url?: string | null
@@ -378,6 +389,7 @@ export type Database = {
           title?: string
           type?: Database["public"]["Enums"]["notification_type"]
           user_id?: string
+          version?: number
         }
         Relationships: [
           {
@@ -399,6 +411,7 @@ export type Database = {
           product_name: string
           quantity: number
           unit_price: number
+          version: number
         }
         Insert: {
           created_at?: string
@@ -409,6 +422,7 @@ export type Database = {
           product_name?: string
           quantity: number
           unit_price?: number
+          version?: number
         }
         Update: {
           created_at?: string
@@ -419,6 +433,7 @@ export type Database = {
           product_name?: string
           quantity?: number
           unit_price?: number
+          version?: number
         }
         Relationships: [
           {
@@ -495,6 +510,7 @@ export type Database = {
           updated_at: string
           user_id: string
           vendor_id: string
+          version: number
         }
         Insert: {
           address_id?: string | null
@@ -511,6 +527,7 @@ export type Database = {
           updated_at?: string
           user_id: string
           vendor_id: string
+          version?: number
         }
         Update: {
           address_id?: string | null
@@ -527,6 +544,7 @@ export type Database = {
           updated_at?: string
           user_id?: string
           vendor_id?: string
+          version?: number
         }
         Relationships: [
           {
@@ -627,6 +645,7 @@ export type Database = {
           stock_quantity: number
           updated_at: string
           vendor_id: string
+          version: number
         }
         Insert: {
           category_id?: string | null
@@ -645,6 +664,7 @@ export type Database = {
           stock_quantity?: number
           updated_at?: string
           vendor_id: string
+          version?: number
         }
         Update: {
           category_id?: string | null
@@ -663,6 +683,7 @@ export type Database = {
           stock_quantity?: number
           updated_at?: string
           vendor_id?: string
+          version?: number
         }
         Relationships: [
           {
@@ -691,6 +712,7 @@ export type Database = {
           phone: string | null
           role: Database["public"]["Enums"]["user_role"]
           updated_at: string
+          version: number
         }
         Insert: {
           avatar_url?: string | null
@@ -701,6 +723,7 @@ export type Database = {
           phone?: string | null
           role?: Database["public"]["Enums"]["user_role"]
           updated_at?: string
+          version?: number
         }
         Update: {
           avatar_url?: string | null
@@ -711,6 +734,7 @@ export type Database = {
           phone?: string | null
           role?: Database["public"]["Enums"]["user_role"]
           updated_at?: string
+          version?: number
         }
         Relationships: []
       }
@@ -726,6 +750,7 @@ export type Database = {
           updated_at: string
           user_id: string
           vendor_id: string
+          version: number
         }
         Insert: {
           author_name?: string | null
@@ -738,6 +763,7 @@ export type Database = {
           updated_at?: string
           user_id: string
           vendor_id: string
+          version?: number
         }
         Update: {
           author_name?: string | null
@@ -750,6 +776,7 @@ export type Database = {
           updated_at?: string
           user_id?: string
           vendor_id?: string
+          version?: number
         }
         Relationships: [
           {
@@ -841,6 +868,7 @@ export type Database = {
           shop_name: string
           updated_at: string
           user_id: string
+          version: number
         }
         Insert: {
           address_line?: string | null
@@ -865,6 +893,7 @@ export type Database = {
           shop_name: string
           updated_at?: string
           user_id: string
+          version?: number
         }
         Update: {
           address_line?: string | null
@@ -889,6 +918,7 @@ export type Database = {
           shop_name?: string
           updated_at?: string
           user_id?: string
+          version?: number
         }
         Relationships: [
           {
@@ -932,6 +962,7 @@ export type Database = {
           updated_at: string
           user_id: string
           vendor_id: string
+          version: number
         }
         SetofOptions: {
           from: "*"
@@ -961,6 +992,15 @@ export type Database = {
           review_count: number | null
           shop_name: string | null
         }[]
+      }
+      sync_changes: {
+        Args: {
+          p_cursor?: string
+          p_filter?: string
+          p_limit?: number
+          p_table: string
+        }
+        Returns: Json
       }
     }
     Enums: {

@@ -132,6 +132,7 @@ class CartItemsRow(BaseModel):
     quantity: Annotated[int, Field(ge=1, le=999)]
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    version: int
 
 
 class CartItemsInsert(BaseModel):
@@ -144,6 +145,7 @@ class CartItemsInsert(BaseModel):
     quantity: Annotated[int, Field(ge=1, le=999)] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class CartItemsUpdate(BaseModel):
@@ -156,6 +158,7 @@ class CartItemsUpdate(BaseModel):
     quantity: Annotated[int, Field(ge=1, le=999)] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class CategoriesRow(BaseModel):
@@ -213,6 +216,7 @@ class ConversationsRow(BaseModel):
     last_message_at: AwareDatetime | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    version: int
 
 
 class ConversationsInsert(BaseModel):
@@ -225,6 +229,7 @@ class ConversationsInsert(BaseModel):
     last_message_at: AwareDatetime | None | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class ConversationsUpdate(BaseModel):
@@ -237,6 +242,7 @@ class ConversationsUpdate(BaseModel):
     last_message_at: AwareDatetime | None | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class DeviceTokensRow(BaseModel):
@@ -311,6 +317,7 @@ class MessagesRow(BaseModel):
     body: str
     is_read: bool
     created_at: AwareDatetime
+    version: int
 
 
 class MessagesInsert(BaseModel):
@@ -322,6 +329,7 @@ class MessagesInsert(BaseModel):
     body: str
     is_read: bool | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class MessagesUpdate(BaseModel):
@@ -333,6 +341,7 @@ class MessagesUpdate(BaseModel):
     body: str | MISSING = MISSING
     is_read: bool | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class NotificationsRow(BaseModel):
@@ -347,6 +356,7 @@ class NotificationsRow(BaseModel):
     data: JsonNotNull
     is_read: bool
     created_at: AwareDatetime
+    version: int
 
 
 class NotificationsInsert(BaseModel):
@@ -361,6 +371,7 @@ class NotificationsInsert(BaseModel):
     data: JsonNotNull | MISSING = MISSING
     is_read: bool | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class NotificationsUpdate(BaseModel):
@@ -375,6 +386,7 @@ class NotificationsUpdate(BaseModel):
     data: JsonNotNull | MISSING = MISSING
     is_read: bool | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class OrderItemsRow(BaseModel):
@@ -388,6 +400,7 @@ class OrderItemsRow(BaseModel):
     unit_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))]
     line_total: Annotated[Decimal, Field(max_digits=12, decimal_places=2)] | None
     created_at: AwareDatetime
+    version: int
 
 
 class OrderItemsInsert(BaseModel):
@@ -400,6 +413,7 @@ class OrderItemsInsert(BaseModel):
     quantity: Annotated[int, Field(ge=1, le=999)]
     unit_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class OrderItemsUpdate(BaseModel):
@@ -412,6 +426,7 @@ class OrderItemsUpdate(BaseModel):
     quantity: Annotated[int, Field(ge=1, le=999)] | MISSING = MISSING
     unit_price: Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=Decimal("0"))] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class OrderStatusHistoryRow(BaseModel):
@@ -464,6 +479,7 @@ class OrdersRow(BaseModel):
     """The key the app sent with create_order; a replay with it returns this order."""
     delivery_address: JsonValue | None
     """The delivery address as it was when the order was placed (or changed while pending)."""
+    version: int
 
 
 class OrdersInsert(BaseModel):
@@ -484,6 +500,7 @@ class OrdersInsert(BaseModel):
     """The key the app sent with create_order; a replay with it returns this order."""
     delivery_address: JsonValue | None | MISSING = MISSING
     """The delivery address as it was when the order was placed (or changed while pending)."""
+    version: int | MISSING = MISSING
 
 
 class OrdersUpdate(BaseModel):
@@ -504,6 +521,7 @@ class OrdersUpdate(BaseModel):
     """The key the app sent with create_order; a replay with it returns this order."""
     delivery_address: JsonValue | None | MISSING = MISSING
     """The delivery address as it was when the order was placed (or changed while pending)."""
+    version: int | MISSING = MISSING
 
 
 class PaymentsRow(BaseModel):
@@ -573,6 +591,7 @@ class ProductsRow(BaseModel):
     rating: Annotated[Decimal, Field(max_digits=3, decimal_places=2)] | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    version: int
 
 
 class ProductsInsert(BaseModel):
@@ -593,6 +612,7 @@ class ProductsInsert(BaseModel):
     rating_sum: Annotated[int, Field(ge=0)] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class ProductsUpdate(BaseModel):
@@ -613,6 +633,7 @@ class ProductsUpdate(BaseModel):
     rating_sum: Annotated[int, Field(ge=0)] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class ProfilesRow(BaseModel):
@@ -626,6 +647,7 @@ class ProfilesRow(BaseModel):
     role: UserRole
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    version: int
 
 
 class ProfilesInsert(BaseModel):
@@ -639,6 +661,7 @@ class ProfilesInsert(BaseModel):
     role: UserRole | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class ProfilesUpdate(BaseModel):
@@ -652,6 +675,7 @@ class ProfilesUpdate(BaseModel):
     role: UserRole | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class ReviewsRow(BaseModel):
@@ -668,6 +692,7 @@ class ReviewsRow(BaseModel):
     updated_at: AwareDatetime
     author_name: Annotated[str, Field(max_length=120)] | None
     """The author's name as their profile shows it (kept in step); the profile stays private."""
+    version: int
 
 
 class ReviewsInsert(BaseModel):
@@ -684,6 +709,7 @@ class ReviewsInsert(BaseModel):
     updated_at: AwareDatetime | MISSING = MISSING
     author_name: Annotated[str, Field(max_length=120)] | None | MISSING = MISSING
     """The author's name as their profile shows it (kept in step); the profile stays private."""
+    version: int | MISSING = MISSING
 
 
 class ReviewsUpdate(BaseModel):
@@ -700,6 +726,7 @@ class ReviewsUpdate(BaseModel):
     updated_at: AwareDatetime | MISSING = MISSING
     author_name: Annotated[str, Field(max_length=120)] | None | MISSING = MISSING
     """The author's name as their profile shows it (kept in step); the profile stays private."""
+    version: int | MISSING = MISSING
 
 
 class SystemConfigRow(BaseModel):
@@ -760,6 +787,7 @@ class VendorsRow(BaseModel):
     rating: Annotated[Decimal, Field(max_digits=3, decimal_places=2)] | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    version: int
 
 
 class VendorsInsert(BaseModel):
@@ -786,6 +814,7 @@ class VendorsInsert(BaseModel):
     rating_sum: Annotated[int, Field(ge=0)] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class VendorsUpdate(BaseModel):
@@ -812,6 +841,7 @@ class VendorsUpdate(BaseModel):
     rating_sum: Annotated[int, Field(ge=0)] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    version: int | MISSING = MISSING
 
 
 class BroadcastEventArgs(BaseModel):
@@ -856,3 +886,12 @@ class NearbyVendorsResult(BaseModel):
     review_count: int | None
     delivery_fee: Decimal | None
     distance_km: float | None
+
+
+class SyncChangesArgs(BaseModel):
+    """Arguments of: Catch-up for a realtime subscription: the caller's changes to a published table (Realtime's filter syntax) since a cursor, in commit order, under the table's RLS. Null cursor: start."""
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+    p_table: str
+    p_filter: str | MISSING = MISSING
+    p_cursor: str | MISSING = MISSING
+    p_limit: int | MISSING = MISSING

@@ -102,6 +102,7 @@ class CartItemsRow(TypedDict):
     quantity: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class CartItemsInsert(TypedDict):
@@ -113,6 +114,7 @@ class CartItemsInsert(TypedDict):
     quantity: NotRequired[int]
     created_at: NotRequired[dt.datetime]
     updated_at: NotRequired[dt.datetime]
+    version: NotRequired[int]
 
 
 class CartItemsUpdate(TypedDict, total=False):
@@ -124,6 +126,7 @@ class CartItemsUpdate(TypedDict, total=False):
     quantity: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class CategoriesRow(TypedDict):
@@ -177,6 +180,7 @@ class ConversationsRow(TypedDict):
     last_message_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class ConversationsInsert(TypedDict):
@@ -188,6 +192,7 @@ class ConversationsInsert(TypedDict):
     last_message_at: NotRequired[dt.datetime | None]
     created_at: NotRequired[dt.datetime]
     updated_at: NotRequired[dt.datetime]
+    version: NotRequired[int]
 
 
 class ConversationsUpdate(TypedDict, total=False):
@@ -199,6 +204,7 @@ class ConversationsUpdate(TypedDict, total=False):
     last_message_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class DeviceTokensRow(TypedDict):
@@ -266,6 +272,7 @@ class MessagesRow(TypedDict):
     body: str
     is_read: bool
     created_at: dt.datetime
+    version: int
 
 
 class MessagesInsert(TypedDict):
@@ -276,6 +283,7 @@ class MessagesInsert(TypedDict):
     body: str
     is_read: NotRequired[bool]
     created_at: NotRequired[dt.datetime]
+    version: NotRequired[int]
 
 
 class MessagesUpdate(TypedDict, total=False):
@@ -286,6 +294,7 @@ class MessagesUpdate(TypedDict, total=False):
     body: str
     is_read: bool
     created_at: dt.datetime
+    version: int
 
 
 class NotificationsRow(TypedDict):
@@ -299,6 +308,7 @@ class NotificationsRow(TypedDict):
     data: JsonNotNull
     is_read: bool
     created_at: dt.datetime
+    version: int
 
 
 class NotificationsInsert(TypedDict):
@@ -312,6 +322,7 @@ class NotificationsInsert(TypedDict):
     data: NotRequired[JsonNotNull]
     is_read: NotRequired[bool]
     created_at: NotRequired[dt.datetime]
+    version: NotRequired[int]
 
 
 class NotificationsUpdate(TypedDict, total=False):
@@ -325,6 +336,7 @@ class NotificationsUpdate(TypedDict, total=False):
     data: JsonNotNull
     is_read: bool
     created_at: dt.datetime
+    version: int
 
 
 class OrderItemsRow(TypedDict):
@@ -337,6 +349,7 @@ class OrderItemsRow(TypedDict):
     unit_price: Decimal
     line_total: Decimal | None
     created_at: dt.datetime
+    version: int
 
 
 class OrderItemsInsert(TypedDict):
@@ -348,6 +361,7 @@ class OrderItemsInsert(TypedDict):
     quantity: int
     unit_price: NotRequired[Decimal]
     created_at: NotRequired[dt.datetime]
+    version: NotRequired[int]
 
 
 class OrderItemsUpdate(TypedDict, total=False):
@@ -359,6 +373,7 @@ class OrderItemsUpdate(TypedDict, total=False):
     quantity: int
     unit_price: Decimal
     created_at: dt.datetime
+    version: int
 
 
 class OrderStatusHistoryRow(TypedDict):
@@ -407,6 +422,7 @@ class OrdersRow(TypedDict):
     """The key the app sent with create_order; a replay with it returns this order."""
     delivery_address: Json | None
     """The delivery address as it was when the order was placed (or changed while pending)."""
+    version: int
 
 
 class OrdersInsert(TypedDict):
@@ -426,6 +442,7 @@ class OrdersInsert(TypedDict):
     """The key the app sent with create_order; a replay with it returns this order."""
     delivery_address: NotRequired[Json | None]
     """The delivery address as it was when the order was placed (or changed while pending)."""
+    version: NotRequired[int]
 
 
 class OrdersUpdate(TypedDict, total=False):
@@ -445,6 +462,7 @@ class OrdersUpdate(TypedDict, total=False):
     """The key the app sent with create_order; a replay with it returns this order."""
     delivery_address: Json | None
     """The delivery address as it was when the order was placed (or changed while pending)."""
+    version: int
 
 
 class PaymentsRow(TypedDict):
@@ -510,6 +528,7 @@ class ProductsRow(TypedDict):
     rating: Decimal | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class ProductsInsert(TypedDict):
@@ -529,6 +548,7 @@ class ProductsInsert(TypedDict):
     rating_sum: NotRequired[int]
     created_at: NotRequired[dt.datetime]
     updated_at: NotRequired[dt.datetime]
+    version: NotRequired[int]
 
 
 class ProductsUpdate(TypedDict, total=False):
@@ -548,6 +568,7 @@ class ProductsUpdate(TypedDict, total=False):
     rating_sum: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class ProfilesRow(TypedDict):
@@ -560,6 +581,7 @@ class ProfilesRow(TypedDict):
     role: UserRole
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class ProfilesInsert(TypedDict):
@@ -572,6 +594,7 @@ class ProfilesInsert(TypedDict):
     role: NotRequired[UserRole]
     created_at: NotRequired[dt.datetime]
     updated_at: NotRequired[dt.datetime]
+    version: NotRequired[int]
 
 
 class ProfilesUpdate(TypedDict, total=False):
@@ -584,6 +607,7 @@ class ProfilesUpdate(TypedDict, total=False):
     role: UserRole
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class ReviewsRow(TypedDict):
@@ -599,6 +623,7 @@ class ReviewsRow(TypedDict):
     updated_at: dt.datetime
     author_name: str | None
     """The author's name as their profile shows it (kept in step); the profile stays private."""
+    version: int
 
 
 class ReviewsInsert(TypedDict):
@@ -614,6 +639,7 @@ class ReviewsInsert(TypedDict):
     updated_at: NotRequired[dt.datetime]
     author_name: NotRequired[str | None]
     """The author's name as their profile shows it (kept in step); the profile stays private."""
+    version: NotRequired[int]
 
 
 class ReviewsUpdate(TypedDict, total=False):
@@ -629,6 +655,7 @@ class ReviewsUpdate(TypedDict, total=False):
     updated_at: dt.datetime
     author_name: str | None
     """The author's name as their profile shows it (kept in step); the profile stays private."""
+    version: int
 
 
 class SystemConfigRow(TypedDict):
@@ -685,6 +712,7 @@ class VendorsRow(TypedDict):
     rating: Decimal | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class VendorsInsert(TypedDict):
@@ -710,6 +738,7 @@ class VendorsInsert(TypedDict):
     rating_sum: NotRequired[int]
     created_at: NotRequired[dt.datetime]
     updated_at: NotRequired[dt.datetime]
+    version: NotRequired[int]
 
 
 class VendorsUpdate(TypedDict, total=False):
@@ -735,6 +764,7 @@ class VendorsUpdate(TypedDict, total=False):
     rating_sum: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class BroadcastEventArgs(TypedDict):
@@ -775,3 +805,11 @@ class NearbyVendorsResult(TypedDict):
     review_count: int | None
     delivery_fee: Decimal | None
     distance_km: float | None
+
+
+class SyncChangesArgs(TypedDict):
+    """Arguments of: Catch-up for a realtime subscription: the caller's changes to a published table (Realtime's filter syntax) since a cursor, in commit order, under the table's RLS. Null cursor: start."""
+    p_table: str
+    p_filter: NotRequired[str]
+    p_cursor: NotRequired[str]
+    p_limit: NotRequired[int]

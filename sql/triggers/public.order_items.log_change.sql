@@ -1,0 +1,2 @@
+drop trigger if exists log_change on public.order_items;
+CREATE TRIGGER log_change AFTER INSERT OR DELETE OR UPDATE ON public.order_items FOR EACH ROW EXECUTE FUNCTION private.log_change();

@@ -1,0 +1,2 @@
+drop trigger if exists log_visibility_change_delete on public.orders;
+CREATE TRIGGER log_visibility_change_delete BEFORE DELETE ON public.orders FOR EACH ROW EXECUTE FUNCTION private.log_visibility_change();
