@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.cli import run_cli
 from tests.conftest import acting_as, query, scalar, wait_for_a_lock_wait
 from zora_db.catchup import Page, Replica, catch_up, pages_of, sync_page, visible_versions
 from zora_db.verify.actors import ADMIN, ALICE, ANON, BOB, CAMDEN, SHOREDITCH, Actor
@@ -576,3 +577,39 @@ def test_racing_writers_and_pausing_clients_converge_without_leaks(seeded_db_url
     )
     for actor, replica in private:
         assert {owners.get(i) for i in named[id(replica)]} <= {str(actor.uid)}, replica.table
+
+
+# ------------------------------------------------------------------ zora-db sync
+
+
+def test_cli_sync_prints_the_pages_as_json(
+    seeded_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("-d", seeded_db_url, "sync", "--as", str(ALICE.uid), "--table", "orders")
+    result = run_cli(capsys, *args, "--filter", mine(ALICE), "--limit", "1", "--all")
+    assert result.code == 0, result.err
+    pages = [json.loads(line) for line in result.out.splitlines()]
+    assert len(pages) > 1 and pages[-1]["more"] is False
+    ids = {c["id"] for p in pages for c in p["changes"]}
+    assert ids == set(visible(seeded_db_url, ALICE, "orders", mine(ALICE)))
+    resumed = run_cli(capsys, *args, "--cursor", pages[-1]["cursor"])
+    assert json.loads(resumed.out)["changes"] == []
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (("--table", "payments"), "payments is not a table of the supabase_realtime publication"),
+        (("--table", "orders", "--filter", "user_id=like.x"), "cannot read the filter"),
+        (("--table", "orders", "--cursor", "nope"), "nope is not a cursor sync_changes returned"),
+        (("--table", "orders", "--as", "mallory"), "neither a user id nor anon"),
+    ],
+)
+def test_cli_sync_refuses_with_exit_3(
+    seeded_db_url: str, capsys: pytest.CaptureFixture[str], options: tuple[str, ...], says: str
+) -> None:
+    who = () if "--as" in options else ("--as", str(ALICE.uid))
+    result = run_cli(capsys, "-d", seeded_db_url, "sync", *who, *options)
+    assert result.code == 3, result.out + result.err
+    assert says in result.err and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1

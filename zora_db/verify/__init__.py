@@ -22,10 +22,12 @@ from zora_db.errors import ZoraDbError
 from zora_db.lint import Level, run_lints
 from zora_db.progress import Say, quiet
 from zora_db.verify.attacks import ATTACKS
+from zora_db.verify.catchup import CatchUpJudge
+from zora_db.verify.catchup import outcomes as catch_up_outcomes
 from zora_db.verify.channels import check_channels
 from zora_db.verify.matrix import cells, check_cell, facts
 from zora_db.verify.probes import Probe, ProbeFailed, run_probe
-from zora_db.verify.realtime import check_realtime, latency_summary, outcomes
+from zora_db.verify.realtime import SUBSCRIBERS, check_realtime, latency_summary, outcomes
 from zora_db.verify.triggers import TRIGGER_CHECKS
 
 GROUPS = ("lint", "access matrix", "attacks", "triggers", "realtime")
@@ -174,11 +176,13 @@ def _checks(
 def _realtime(
     url: str, conn: psycopg.Connection[Any], catalog: Catalog, report: Report
 ) -> Iterator[Outcome]:
-    try:
-        result = check_realtime(url, catalog)
-    except ZoraDbError as exc:
-        yield Outcome("realtime", "logical decoding", False, str(exc))
-        return
+    with psycopg.connect(url) as resumer:
+        catching_up = CatchUpJudge(resumer, SUBSCRIBERS)
+        try:
+            result = check_realtime(url, catalog, after_step=catching_up.after_step)
+        except ZoraDbError as exc:
+            yield Outcome("realtime", "logical decoding", False, str(exc))
+            return
     report.latencies_ms += result.latencies_ms
     report.decoder = result.plugin
     report.warnings += result.warnings
@@ -187,7 +191,7 @@ def _realtime(
             f"decoded with {result.plugin}, not wal2json as Supabase Realtime does: stored "
             "generated columns (orders.total) were not compared; install wal2json"
         )
-    for name, passed, detail in outcomes(result):
+    for name, passed, detail in [*outcomes(result), *catch_up_outcomes(catching_up)]:
         yield Outcome("realtime", name, passed, detail)
     for name, passed, detail in check_channels(conn):
         yield Outcome("realtime", name, passed, detail)

@@ -28,7 +28,7 @@ import json
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -409,8 +409,17 @@ class _Judge:
         return f"{sub.contract.name} ({sub.actor.key})"
 
 
-def check_realtime(url: str, catalog: Catalog, plugin: str = "auto") -> RealtimeResult:
-    """Play the scenario against ``url`` (at head, seeded) and judge every delivery."""
+def check_realtime(
+    url: str,
+    catalog: Catalog,
+    plugin: str = "auto",
+    after_step: Callable[[str], None] | None = None,
+) -> RealtimeResult:
+    """Play the scenario against ``url`` (at head, seeded) and judge every delivery.
+
+    ``after_step`` is called before the first step ("the start") and after
+    each one's deliveries are judged (catch-up's judge resumes there).
+    """
     publication = catalog.publication(REALTIME_PUBLICATION)
     tables = publication.tables if publication else ()
     subs = subscribers(tables)
@@ -432,6 +441,8 @@ def check_realtime(url: str, catalog: Catalog, plugin: str = "auto") -> Realtime
         delivered = 0
         before = take_snapshot(observer, keys, watched)
         stream.read()  # start from here
+        if after_step is not None:
+            after_step("the start")
         for step in SCENARIO:
             try:
                 _play(writer, step, context)
@@ -451,6 +462,8 @@ def check_realtime(url: str, catalog: Catalog, plugin: str = "auto") -> Realtime
                 relevant = [s for s in subs if s.subscription.table == change.qualified]
                 judge.judge(step.name, change, key, deliveries, relevant, before, after)
             before = after
+            if after_step is not None:
+                after_step(step.name)
     for entry in APP_SUBSCRIPTIONS:
         for event in entry.needs:
             if (entry.name, event) not in judge.exercised:
