@@ -294,3 +294,26 @@ def test_api_roles_cannot_write_auth_users(compat_db_url: str, role: str) -> Non
             {"sub": USER_ID},
             role=role,
         )
+
+
+def test_a_database_of_an_earlier_layer_is_brought_along(vanilla_db_url: str) -> None:
+    # What bootstrap made before the layer followed Supabase's shapes: auth.users
+    # with an id default, realtime.messages not partitioned. Bootstrap must not fail.
+    query(
+        vanilla_db_url,
+        """
+        create schema auth;
+        comment on schema auth is 'zora-db Supabase compatibility layer';
+        create table auth.users (instance_id uuid, id uuid primary key default gen_random_uuid(),
+          email varchar(255), phone text, raw_user_meta_data jsonb,
+          is_anonymous boolean not null default false);
+        create schema realtime;
+        create table realtime.messages (id uuid not null default gen_random_uuid(),
+          topic text not null, extension text not null, payload jsonb, event text,
+          private boolean default false, updated_at timestamp not null default now(),
+          inserted_at timestamp not null default now(), primary key (id, inserted_at));
+        """,
+    )
+    assert bootstrap(vanilla_db_url) is BootstrapOutcome.INSTALLED
+    with psycopg.connect(vanilla_db_url) as conn:
+        assert missing_pieces(conn) == []

@@ -51,45 +51,58 @@ grant usage on schema auth, extensions, realtime, public to anon, authenticated,
 
 -- GoTrue's auth.users, column for column: no default on id (GoTrue sends
 -- it) nor on created_at, confirmed_at generated, the email unique among
--- non-SSO users only.
-create table if not exists auth.users (
-  instance_id uuid,
-  id uuid not null primary key,
-  aud varchar(255),
-  role varchar(255),
-  email varchar(255),
-  encrypted_password varchar(255),
-  email_confirmed_at timestamptz,
-  invited_at timestamptz,
-  confirmation_token varchar(255),
-  confirmation_sent_at timestamptz,
-  recovery_token varchar(255),
-  recovery_sent_at timestamptz,
-  email_change_token_new varchar(255),
-  email_change varchar(255),
-  email_change_sent_at timestamptz,
-  last_sign_in_at timestamptz,
-  raw_app_meta_data jsonb,
-  raw_user_meta_data jsonb,
-  is_super_admin boolean,
-  created_at timestamptz,
-  updated_at timestamptz,
-  phone text unique default null,
-  phone_confirmed_at timestamptz,
-  phone_change text default '',
-  phone_change_token varchar(255) default '',
-  phone_change_sent_at timestamptz,
-  confirmed_at timestamptz generated always as (least(email_confirmed_at, phone_confirmed_at)) stored,
-  email_change_token_current varchar(255) default '',
-  email_change_confirm_status smallint default 0
+-- non-SSO users only. Written as additions, so that a table an earlier
+-- layer made (fewer columns, an id default) is brought to the same shape.
+create table if not exists auth.users (instance_id uuid, id uuid not null primary key);
+alter table auth.users
+  add column if not exists aud varchar(255),
+  add column if not exists role varchar(255),
+  add column if not exists email varchar(255),
+  add column if not exists encrypted_password varchar(255),
+  add column if not exists email_confirmed_at timestamptz,
+  add column if not exists invited_at timestamptz,
+  add column if not exists confirmation_token varchar(255),
+  add column if not exists confirmation_sent_at timestamptz,
+  add column if not exists recovery_token varchar(255),
+  add column if not exists recovery_sent_at timestamptz,
+  add column if not exists email_change_token_new varchar(255),
+  add column if not exists email_change varchar(255),
+  add column if not exists email_change_sent_at timestamptz,
+  add column if not exists last_sign_in_at timestamptz,
+  add column if not exists raw_app_meta_data jsonb,
+  add column if not exists raw_user_meta_data jsonb,
+  add column if not exists is_super_admin boolean,
+  add column if not exists created_at timestamptz,
+  add column if not exists updated_at timestamptz,
+  add column if not exists phone text unique default null,
+  add column if not exists phone_confirmed_at timestamptz,
+  add column if not exists phone_change text default '',
+  add column if not exists phone_change_token varchar(255) default '',
+  add column if not exists phone_change_sent_at timestamptz,
+  add column if not exists confirmed_at timestamptz
+    generated always as (least(email_confirmed_at, phone_confirmed_at)) stored,
+  add column if not exists email_change_token_current varchar(255) default '',
+  add column if not exists email_change_confirm_status smallint default 0
     check (email_change_confirm_status >= 0 and email_change_confirm_status <= 2),
-  banned_until timestamptz,
-  reauthentication_token varchar(255) default '',
-  reauthentication_sent_at timestamptz,
-  is_sso_user boolean not null default false,
-  deleted_at timestamptz,
-  is_anonymous boolean not null default false
-);
+  add column if not exists banned_until timestamptz,
+  add column if not exists reauthentication_token varchar(255) default '',
+  add column if not exists reauthentication_sent_at timestamptz,
+  add column if not exists is_sso_user boolean not null default false,
+  add column if not exists deleted_at timestamptz,
+  add column if not exists is_anonymous boolean not null default false;
+alter table auth.users
+  alter column id drop default,
+  alter column created_at drop default,
+  alter column updated_at drop default;
+do $email$
+begin
+  -- An earlier layer's index of the same name was partial on is_anonymous.
+  if exists (select from pg_catalog.pg_indexes where schemaname = 'auth'
+               and indexname = 'users_email_partial_key' and indexdef not like '%is_sso_user%') then
+    drop index auth.users_email_partial_key;
+  end if;
+end
+$email$;
 create unique index if not exists users_email_partial_key
   on auth.users (email) where (is_sso_user = false);
 create index if not exists users_instance_id_idx on auth.users (instance_id);
@@ -164,12 +177,16 @@ select pg_temp.hand_over('table realtime.messages', 'supabase_realtime_admin');
 
 -- The Realtime service keeps a partition a day, yesterday to three days
 -- ahead; with no partition for its day an insert fails (as it does there).
--- `bootstrap` (run by every `dev start`) makes them the same way.
+-- `bootstrap` (run by every `dev start`) makes them the same way. A table
+-- made by an earlier layer, not partitioned, is left as it is.
 do $partitions$
 declare
   day date;
   partition text;
 begin
+  if (select relkind from pg_catalog.pg_class where oid = 'realtime.messages'::regclass) <> 'p' then
+    return;
+  end if;
   for day in select d::date from generate_series(current_date - 1, current_date + 3, '1 day') d loop
     partition := 'messages_' || to_char(day, 'YYYY_MM_DD');
     if to_regclass('realtime.' || partition) is null then

@@ -114,78 +114,74 @@ create policy sync_state_read on private.sync_state
 grant select on table private.sync_state to anon, authenticated;
 
 CREATE OR REPLACE FUNCTION private.audience_of(p_table text, p_row jsonb)
- RETURNS SETOF uuid
+ RETURNS uuid[]
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
     declare
       everyone constant uuid := '00000000-0000-0000-0000-000000000000';
+      shop_owner uuid;
+      on_sale boolean;
     begin
       -- Who may learn that this row changed or went: the people its SELECT
       -- policy lets see it, judged at the write (admins read every entry).
+      -- An array, not a set: this runs for every write of a published row.
       if p_row is null then
-        return;
+        return '{}';
       end if;
       case p_table
       when 'cart_items', 'notifications' then
-        return next (p_row ->> 'user_id')::uuid;
+        return array[(p_row ->> 'user_id')::uuid];
       when 'orders' then
-        return next (p_row ->> 'user_id')::uuid;
-        return query select v.user_id from public.vendors v where v.id = (p_row ->> 'vendor_id')::uuid;
+        return array[(p_row ->> 'user_id')::uuid, (
+          select v.user_id from public.vendors v where v.id = (p_row ->> 'vendor_id')::uuid)];
       when 'order_items' then
-        return query
-          select unnest(array[o.user_id, v.user_id]) from public.orders o
-            join public.vendors v on v.id = o.vendor_id
-           where o.id = (p_row ->> 'order_id')::uuid;
+        return (select array[o.user_id, v.user_id] from public.orders o
+                  join public.vendors v on v.id = o.vendor_id
+                 where o.id = (p_row ->> 'order_id')::uuid);
       when 'conversations' then
-        return next (p_row ->> 'customer_id')::uuid;
-        return query select v.user_id from public.vendors v where v.id = (p_row ->> 'vendor_id')::uuid;
+        return array[(p_row ->> 'customer_id')::uuid, (
+          select v.user_id from public.vendors v where v.id = (p_row ->> 'vendor_id')::uuid)];
       when 'messages' then
-        return query
-          select unnest(array[c.customer_id, v.user_id]) from public.conversations c
-            join public.vendors v on v.id = c.vendor_id
-           where c.id = (p_row ->> 'conversation_id')::uuid;
+        return (select array[c.customer_id, v.user_id] from public.conversations c
+                  join public.vendors v on v.id = c.vendor_id
+                 where c.id = (p_row ->> 'conversation_id')::uuid);
       when 'reviews' then
-        return next everyone;
+        return array[everyone];
       when 'vendors' then
-        return next (p_row ->> 'user_id')::uuid;
         if (p_row ->> 'is_verified')::boolean and (p_row ->> 'is_active')::boolean then
-          return next everyone;
-        else
-          -- Off the storefront, a shop stays visible to the customers of its orders and carts.
-          return query
-            select o.user_id from public.orders o where o.vendor_id = (p_row ->> 'id')::uuid
-            union
-            select c.user_id from public.cart_items c where c.vendor_id = (p_row ->> 'id')::uuid;
+          return array[(p_row ->> 'user_id')::uuid, everyone];
         end if;
+        -- Off the storefront, a shop stays visible to the customers of its orders and carts.
+        return (p_row ->> 'user_id')::uuid || array(
+          select o.user_id from public.orders o where o.vendor_id = (p_row ->> 'id')::uuid
+          union
+          select c.user_id from public.cart_items c where c.vendor_id = (p_row ->> 'id')::uuid);
       when 'products' then
-        return query select v.user_id from public.vendors v where v.id = (p_row ->> 'vendor_id')::uuid;
-        if (p_row ->> 'is_active')::boolean and exists (
-          select from public.vendors v
-           where v.id = (p_row ->> 'vendor_id')::uuid and v.is_verified and v.is_active
-        ) then
-          return next everyone;
-        else
-          -- Off sale, a product stays visible to the customers of its orders and carts.
-          return query
-            select o.user_id from public.order_items i join public.orders o on o.id = i.order_id
-             where i.product_id = (p_row ->> 'id')::uuid
-            union
-            select c.user_id from public.cart_items c where c.product_id = (p_row ->> 'id')::uuid;
+        select v.user_id, (p_row ->> 'is_active')::boolean and v.is_verified and v.is_active
+          into shop_owner, on_sale
+          from public.vendors v where v.id = (p_row ->> 'vendor_id')::uuid;
+        if on_sale then
+          return array[shop_owner, everyone];
         end if;
+        -- Off sale, a product stays visible to the customers of its orders and carts.
+        return shop_owner || array(
+          select o.user_id from public.order_items i join public.orders o on o.id = i.order_id
+           where i.product_id = (p_row ->> 'id')::uuid
+          union
+          select c.user_id from public.cart_items c where c.product_id = (p_row ->> 'id')::uuid);
       when 'profiles' then
-        return next (p_row ->> 'id')::uuid;
-        return query
+        return (p_row ->> 'id')::uuid || array(
           select distinct v.user_id from public.orders o join public.vendors v on v.id = o.vendor_id
-           where o.user_id = (p_row ->> 'id')::uuid;
+           where o.user_id = (p_row ->> 'id')::uuid);
       else
         raise exception 'private.audience_of: no audience rule for table %', p_table
           using hint = 'a table added to the supabase_realtime publication needs one for catch-up';
       end case;
     end
 $function$;
-comment on function private.audience_of(text, jsonb) is 'Catch-up: who may learn of a change to this row (its SELECT policy, as owner columns; the nil uuid is everyone).';
+comment on function private.audience_of(text, jsonb) is 'Catch-up: who may learn of a change to this row (its SELECT policy, as owner columns; the nil uuid is everyone; nulls for owners not found).';
 revoke all on function private.audience_of(text, jsonb) from public, anon, authenticated, service_role;
 
 CREATE OR REPLACE FUNCTION private.log_change()
@@ -200,11 +196,10 @@ AS $function$
     begin
       -- Everyone who could see the row before or after the write learns of it.
       insert into private.changes (tbl, audience, id, version, removed, image, previous)
-      select tg_table_name, a.who, (image ->> 'id')::uuid, (image ->> 'version')::bigint,
-             tg_op = 'DELETE', image, previous
-        from (select private.audience_of(tg_table_name, image) as who
-              union
-              select private.audience_of(tg_table_name, previous)) a
+      select distinct on (a.who) tg_table_name, a.who, (image ->> 'id')::uuid,
+             (image ->> 'version')::bigint, tg_op = 'DELETE', image, previous
+        from unnest(coalesce(private.audience_of(tg_table_name, image), '{}')
+                    || coalesce(private.audience_of(tg_table_name, previous), '{}')) a(who)
        where a.who is not null;
       return null;
     end
@@ -268,7 +263,7 @@ AS $function$
           insert into private.changes (tbl, audience, id, version, removed, image)
           select 'order_items', a.who, i.id, i.version, true, to_jsonb(i)
             from public.order_items i
-           cross join lateral private.audience_of('orders', to_jsonb(old)) a(who)
+           cross join lateral unnest(private.audience_of('orders', to_jsonb(old))) a(who)
            where i.order_id = old.id;
         end if;
       when 'conversations' then
@@ -276,7 +271,7 @@ AS $function$
         insert into private.changes (tbl, audience, id, version, removed, image)
         select 'messages', a.who, m.id, m.version, true, to_jsonb(m)
           from public.messages m
-         cross join lateral private.audience_of('conversations', to_jsonb(old)) a(who)
+         cross join lateral unnest(private.audience_of('conversations', to_jsonb(old))) a(who)
          where m.conversation_id = old.id;
       when 'profiles' then
         -- An admin sees everything, a customer their own: a new role starts again.
@@ -333,6 +328,10 @@ AS $function$
       audiences uuid[] := array[everyone, coalesce((select auth.uid()), everyone)];
       select_list text;
       where_sql text := 'true';
+      image_sql text := 'true';     -- the filter on a logged image (jsonb), per column type
+      previous_sql text := 'true';  -- ... on the image before an update (the row left the filter)
+      column_type text;
+      condition text;
       part text[];
       cursor_part text[];
       from_xid xid8;
@@ -382,19 +381,27 @@ AS $function$
           raise exception 'sync_changes: cannot read the filter %', p_filter
             using errcode = '22023', hint = 'use Realtime''s syntax: column=op.value (eq, neq, lt, lte, gt, gte, in), commas for AND';
         end if;
-        if not exists (select from pg_catalog.pg_attribute a
-                        where a.attrelid = rel and a.attname = part[1] and a.attnum > 0 and not a.attisdropped
-                          and pg_catalog.has_column_privilege(rel, a.attnum, 'SELECT')) then
+        select pg_catalog.format_type(a.atttypid, a.atttypmod) into column_type
+          from pg_catalog.pg_attribute a
+         where a.attrelid = rel and a.attname = part[1] and a.attnum > 0 and not a.attisdropped
+           and pg_catalog.has_column_privilege(rel, a.attnum, 'SELECT');
+        if column_type is null then
           raise exception 'sync_changes: % has no column % this role may read', tbl, part[1]
             using errcode = '22023', hint = 'filter on a column of the table that the role may SELECT';
         end if;
-        where_sql := where_sql || ' and ' || case part[2]
-          when 'in' then pg_catalog.format('%I::text = any(%L::text[])', part[1],
+        -- One condition: the column (live, or from a logged image) and what it must be.
+        condition := case part[2]
+          when 'in' then pg_catalog.format('::text = any(%L::text[])',
                            '{' || pg_catalog.btrim(part[3], '()') || '}')
-          else pg_catalog.format('%I %s %L', part[1],
+          else pg_catalog.format(' %s %L',
                  case part[2] when 'eq' then '=' when 'neq' then '<>' when 'lt' then '<'
                    when 'lte' then '<=' when 'gt' then '>' else '>=' end, part[3])
           end;
+        where_sql := where_sql || ' and ' || pg_catalog.format('%I', part[1]) || condition;
+        image_sql := image_sql || ' and '
+          || pg_catalog.format('(c.image ->> %L)::%s', part[1], column_type) || condition;
+        previous_sql := previous_sql || ' and '
+          || pg_catalog.format('(c.previous ->> %L)::%s', part[1], column_type) || condition;
       end loop;
 
       -- Where to start: the cursor must be this database's, still served.
@@ -449,11 +456,10 @@ AS $function$
           'pg_catalog.array_agg(e.id order by e.xid, e.seq), pg_catalog.array_agg(e.version order by e.xid, e.seq), '
           'pg_catalog.array_agg(e.removed order by e.xid, e.seq), pg_catalog.array_agg(e.matched order by e.xid, e.seq) '
           'from (select c.xid, c.seq, c.id, c.version, c.removed, '
-          '  exists (select from pg_catalog.jsonb_populate_record(null::%1$s, c.image) where %2$s) '
-          '  or exists (select from pg_catalog.jsonb_populate_record(null::%1$s, c.previous) where c.previous is not null and %2$s) as matched '
+          '  (%1$s) or (c.previous is not null and %2$s) as matched '
           '  from private.changes c where c.tbl = $1 and %3$s and (c.xid, c.seq) > ($2, $3) and c.xid < $4 '
           '  order by c.xid, c.seq limit $5) e',
-          rel, where_sql, case when all_entries then 'true' else 'c.audience = any($6)' end)
+          image_sql, previous_sql, case when all_entries then 'true' else 'c.audience = any($6)' end)
           using tbl, from_xid, from_seq, horizon, room + 1, audiences
           into e_xid, e_seq, e_id, e_version, e_removed, e_matched;
         n := coalesce(pg_catalog.cardinality(e_xid), 0);

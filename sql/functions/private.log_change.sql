@@ -10,11 +10,10 @@ AS $function$
     begin
       -- Everyone who could see the row before or after the write learns of it.
       insert into private.changes (tbl, audience, id, version, removed, image, previous)
-      select tg_table_name, a.who, (image ->> 'id')::uuid, (image ->> 'version')::bigint,
-             tg_op = 'DELETE', image, previous
-        from (select private.audience_of(tg_table_name, image) as who
-              union
-              select private.audience_of(tg_table_name, previous)) a
+      select distinct on (a.who) tg_table_name, a.who, (image ->> 'id')::uuid,
+             (image ->> 'version')::bigint, tg_op = 'DELETE', image, previous
+        from unnest(coalesce(private.audience_of(tg_table_name, image), '{}')
+                    || coalesce(private.audience_of(tg_table_name, previous), '{}')) a(who)
        where a.who is not null;
       return null;
     end

@@ -43,7 +43,7 @@ AS $function$
           insert into private.changes (tbl, audience, id, version, removed, image)
           select 'order_items', a.who, i.id, i.version, true, to_jsonb(i)
             from public.order_items i
-           cross join lateral private.audience_of('orders', to_jsonb(old)) a(who)
+           cross join lateral unnest(private.audience_of('orders', to_jsonb(old))) a(who)
            where i.order_id = old.id;
         end if;
       when 'conversations' then
@@ -51,7 +51,7 @@ AS $function$
         insert into private.changes (tbl, audience, id, version, removed, image)
         select 'messages', a.who, m.id, m.version, true, to_jsonb(m)
           from public.messages m
-         cross join lateral private.audience_of('conversations', to_jsonb(old)) a(who)
+         cross join lateral unnest(private.audience_of('conversations', to_jsonb(old))) a(who)
          where m.conversation_id = old.id;
       when 'profiles' then
         -- An admin sees everything, a customer their own: a new role starts again.

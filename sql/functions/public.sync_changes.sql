@@ -17,6 +17,10 @@ AS $function$
       audiences uuid[] := array[everyone, coalesce((select auth.uid()), everyone)];
       select_list text;
       where_sql text := 'true';
+      image_sql text := 'true';     -- the filter on a logged image (jsonb), per column type
+      previous_sql text := 'true';  -- ... on the image before an update (the row left the filter)
+      column_type text;
+      condition text;
       part text[];
       cursor_part text[];
       from_xid xid8;
@@ -66,19 +70,27 @@ AS $function$
           raise exception 'sync_changes: cannot read the filter %', p_filter
             using errcode = '22023', hint = 'use Realtime''s syntax: column=op.value (eq, neq, lt, lte, gt, gte, in), commas for AND';
         end if;
-        if not exists (select from pg_catalog.pg_attribute a
-                        where a.attrelid = rel and a.attname = part[1] and a.attnum > 0 and not a.attisdropped
-                          and pg_catalog.has_column_privilege(rel, a.attnum, 'SELECT')) then
+        select pg_catalog.format_type(a.atttypid, a.atttypmod) into column_type
+          from pg_catalog.pg_attribute a
+         where a.attrelid = rel and a.attname = part[1] and a.attnum > 0 and not a.attisdropped
+           and pg_catalog.has_column_privilege(rel, a.attnum, 'SELECT');
+        if column_type is null then
           raise exception 'sync_changes: % has no column % this role may read', tbl, part[1]
             using errcode = '22023', hint = 'filter on a column of the table that the role may SELECT';
         end if;
-        where_sql := where_sql || ' and ' || case part[2]
-          when 'in' then pg_catalog.format('%I::text = any(%L::text[])', part[1],
+        -- One condition: the column (live, or from a logged image) and what it must be.
+        condition := case part[2]
+          when 'in' then pg_catalog.format('::text = any(%L::text[])',
                            '{' || pg_catalog.btrim(part[3], '()') || '}')
-          else pg_catalog.format('%I %s %L', part[1],
+          else pg_catalog.format(' %s %L',
                  case part[2] when 'eq' then '=' when 'neq' then '<>' when 'lt' then '<'
                    when 'lte' then '<=' when 'gt' then '>' else '>=' end, part[3])
           end;
+        where_sql := where_sql || ' and ' || pg_catalog.format('%I', part[1]) || condition;
+        image_sql := image_sql || ' and '
+          || pg_catalog.format('(c.image ->> %L)::%s', part[1], column_type) || condition;
+        previous_sql := previous_sql || ' and '
+          || pg_catalog.format('(c.previous ->> %L)::%s', part[1], column_type) || condition;
       end loop;
 
       -- Where to start: the cursor must be this database's, still served.
@@ -133,11 +145,10 @@ AS $function$
           'pg_catalog.array_agg(e.id order by e.xid, e.seq), pg_catalog.array_agg(e.version order by e.xid, e.seq), '
           'pg_catalog.array_agg(e.removed order by e.xid, e.seq), pg_catalog.array_agg(e.matched order by e.xid, e.seq) '
           'from (select c.xid, c.seq, c.id, c.version, c.removed, '
-          '  exists (select from pg_catalog.jsonb_populate_record(null::%1$s, c.image) where %2$s) '
-          '  or exists (select from pg_catalog.jsonb_populate_record(null::%1$s, c.previous) where c.previous is not null and %2$s) as matched '
+          '  (%1$s) or (c.previous is not null and %2$s) as matched '
           '  from private.changes c where c.tbl = $1 and %3$s and (c.xid, c.seq) > ($2, $3) and c.xid < $4 '
           '  order by c.xid, c.seq limit $5) e',
-          rel, where_sql, case when all_entries then 'true' else 'c.audience = any($6)' end)
+          image_sql, previous_sql, case when all_entries then 'true' else 'c.audience = any($6)' end)
           using tbl, from_xid, from_seq, horizon, room + 1, audiences
           into e_xid, e_seq, e_id, e_version, e_removed, e_matched;
         n := coalesce(pg_catalog.cardinality(e_xid), 0);
