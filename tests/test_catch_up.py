@@ -20,8 +20,9 @@ import psycopg
 import pytest
 
 from tests.cli import run_cli
-from tests.conftest import acting_as, query, scalar, wait_for_a_lock_wait
+from tests.conftest import acting_as, as_superuser, query, scalar, wait_for_a_lock_wait
 from zora_db.catchup import Page, Replica, catch_up, pages_of, sync_page, visible_versions
+from zora_db.throwaway import Throwaway
 from zora_db.verify.actors import ADMIN, ALICE, ANON, BOB, CAMDEN, SHOREDITCH, Actor
 
 
@@ -632,3 +633,15 @@ def test_filter_values_are_data_never_sql(seeded_db_url: str) -> None:
           [title])  # fmt: skip
     converges(seeded_db_url, replica, ALICE)
     assert replica.rows == {}  # updated out of the filter: removed
+
+
+def test_a_platform_hiding_the_system_identifier_still_serves(
+    server: Throwaway, seeded_db_url: str
+) -> None:
+    before = synced(seeded_db_url, ALICE, "orders", mine(ALICE)).cursor
+    query(as_superuser(server, seeded_db_url),
+          "revoke execute on function pg_control_system() from public")  # fmt: skip
+    assert page(seeded_db_url, ALICE, "orders", before, mine(ALICE))["reset"] is True
+    replica = synced(seeded_db_url, ALICE, "orders", mine(ALICE))
+    query(seeded_db_url, "update public.orders set notes = 'z' where user_id = %s", [ALICE.uid])
+    converges(seeded_db_url, replica, ALICE)

@@ -309,6 +309,30 @@ comment on function private.catch_up_held_back() is 'Catch-up: the writing trans
 revoke all on function private.catch_up_held_back() from public, anon, authenticated, service_role;
 grant execute on function private.catch_up_held_back() to anon, authenticated, service_role;
 
+CREATE OR REPLACE FUNCTION private.catch_up_epoch()
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+    declare
+      server text;
+    begin
+      -- Cursors are this database's on this server: its random epoch and the
+      -- server's system identifier (a restore elsewhere has another).
+      begin
+        select s.system_identifier::text into server from pg_catalog.pg_control_system() s;
+      exception when insufficient_privilege then
+        server := '';  -- a platform that hides it: the database's epoch alone
+      end;
+      return pg_catalog.left(pg_catalog.md5(
+        (select st.epoch::text from private.sync_state st) || server), 12);
+    end
+$function$;
+comment on function private.catch_up_epoch() is 'Catch-up: the epoch cursors carry (the database''s random epoch and the server''s system identifier).';
+revoke all on function private.catch_up_epoch() from public, anon, authenticated, service_role;
+grant execute on function private.catch_up_epoch() to anon, authenticated, service_role;
+
 CREATE OR REPLACE FUNCTION public.sync_changes(p_table text, p_filter text DEFAULT NULL::text, p_cursor text DEFAULT NULL::text, p_limit integer DEFAULT 1000)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -406,7 +430,7 @@ AS $function$
 
       -- Where to start: the cursor must be this database's, still served.
       select * into state from private.sync_state;
-      epoch := pg_catalog.left(pg_catalog.md5(state.epoch::text || (select s.system_identifier::text from pg_catalog.pg_control_system() s)), 12);
+      epoch := private.catch_up_epoch();
       if p_cursor is null then
         cursor_part := array['z1', epoch, 's', horizon::text, ''];
       else
@@ -548,6 +572,7 @@ def downgrade() -> None:
 drop function if exists private.prune_changes(interval);
 drop function if exists public.sync_changes(text, text, text, integer);
 drop function if exists private.catch_up_held_back();
+drop function if exists private.catch_up_epoch();
 drop trigger if exists log_visibility_change on public.vendors;
 drop trigger if exists log_visibility_change_delete on public.vendors;
 drop trigger if exists log_visibility_change on public.orders;

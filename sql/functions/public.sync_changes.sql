@@ -95,7 +95,7 @@ AS $function$
 
       -- Where to start: the cursor must be this database's, still served.
       select * into state from private.sync_state;
-      epoch := pg_catalog.left(pg_catalog.md5(state.epoch::text || (select s.system_identifier::text from pg_catalog.pg_control_system() s)), 12);
+      epoch := private.catch_up_epoch();
       if p_cursor is null then
         cursor_part := array['z1', epoch, 's', horizon::text, ''];
       else
