@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -71,7 +72,12 @@ def test_dev_lifecycle(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert refused.code == 3
     assert scalar(url, "select to_regclass('public.keep_me')::text") == "keep_me"
 
+    api = json.loads((dev_dir / "api.json").read_text())
+    serving = [int(api[k]) for k in ("gateway_pid", "postgrest_pid")]
     assert run_cli(capsys, "dev", "reset", "--yes").code == 0
+    for pid in serving:  # the API went with the database, not orphaned
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
     new_url = run_cli(capsys, "dev", "url").out.strip()
     assert scalar(new_url, "select to_regclass('public.keep_me')") is None
     assert scalar(new_url, "select to_regprocedure('auth.uid()') is not null") is True

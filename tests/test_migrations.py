@@ -222,14 +222,12 @@ def test_lock_timeout_stops_a_migration_queued_behind_a_busy_table(
     config = extra_migrations("9001", "alter table public.busy add column note text")
     with psycopg.connect(db_url) as holder:
         holder.execute("lock table public.busy in access share mode")  # a long reader
-        started = time.monotonic()
         # No retry here: this is the timeout itself (test_lock_retries has the retries).
         options = ("--lock-timeout", "200ms", "--lock-retries", "0")
         result = run_cli(capsys, "--config", str(config), "upgrade", "-d", db_url, *options)
-        waited = time.monotonic() - started
     assert result.code == 7
+    # 55P03: the server gave up on the lock (lock_timeout), while the holder still held it.
     assert "lock timeout" in result.err and "55P03" in result.err
-    assert waited < 5  # it gave up instead of queueing the table's traffic
     assert _version(db_url) == [HEAD]
     assert (
         scalar(

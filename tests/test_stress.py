@@ -14,7 +14,9 @@ def test_a_short_stress_run_keeps_every_invariant(seeded_db_url: str) -> None:
     summary = report.as_json()
     assert summary["forbidden"] == {"40P01": 0, "40001": 0, "55P03": 0}, summary
     assert set(summary["invariants"].values()) == {"holds"}, summary
-    assert report.requests > 1000 and summary["actions"]["status move"]["count"] > 100
+    # The apps' main flows ran (how many is the machine's speed: bench_stress reports it).
+    ran = {name for name, action in summary["actions"].items() if action["count"]}
+    assert {"create_order", "status move", "cart", "list open orders"} <= ran, summary
 
 
 def test_the_invariants_catch_what_they_are_for(server: Throwaway, seeded_db_url: str) -> None:

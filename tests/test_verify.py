@@ -105,7 +105,10 @@ def test_verify_passes_on_the_seeded_schema(seeded_db_url: str) -> None:
     assert [g.name for g in report.groups] == list(GROUPS)
     assert {g.name: g.checks for g in report.groups}["access matrix"] == 408
     assert len(seen) == len(GROUPS)
-    assert report.latency()["p99"] < 50
+    # A figure, reported, never a verdict (the machine's load would decide it): make bench judges.
+    latency = report.latency()
+    assert set(latency) == {"p50", "p99", "max"} and 0 < latency["p50"] <= latency["max"]
+    assert not any("decided delivery" in o.name for o in report.outcomes)
 
 
 def test_verify_reports_what_a_dropped_policy_breaks(seeded_db_url: str) -> None:

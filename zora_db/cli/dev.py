@@ -133,10 +133,14 @@ def dev_reset(
     yes: Yes = False,
 ) -> None:
     """Delete the development database and create it afresh (all its data is lost)."""
+    from zora_db.api.dev import DevApi
     from zora_db.devdb import DevCluster
     from zora_db.urls import redact
 
     cluster = DevCluster()
     confirm(f"delete everything in {cluster.directory}", "Its data cannot be recovered.", yes)
+    # The API's process ids live in the folder about to go: stop it first, or
+    # PostgREST and the gateway run on, orphaned, holding their port.
+    DevApi(cluster.directory).stop()
     url = cluster.reset()
     say(f"development database recreated: {redact(url)}")
