@@ -196,19 +196,39 @@ def test_broadcast_validates_the_channel(seeded_db_url: str) -> None:
 
 
 def test_a_search_path_trick_cannot_hijack_broadcast(seeded_db_url: str) -> None:
-    # An object named like a built-in, in a schema the caller puts first, is ignored.
+    # broadcast_event checks the channel with `!~`; an operator of that name in a
+    # schema the caller puts before pg_catalog would run instead, unless the
+    # function pins its search_path.
     query(
         seeded_db_url,
         """
         create schema evil;
-        create function evil.pg_notify(text, text) returns void language sql
-          as $$ select 1 / 0 $$;
+        create function evil.hijacked(text, text) returns boolean language sql
+          as $$ select 1 / 0 = 1 $$;
+        create operator evil.!~ (leftarg = text, rightarg = text, function = evil.hijacked);
         grant usage on schema evil to authenticated;
-    """,
+        """,
     )
+    hostile = "set local search_path = evil, pg_catalog, public"
     with acting_as(seeded_db_url, ADMIN) as conn:
-        conn.execute("set local search_path = evil, public")
+        conn.execute(hostile)
         conn.execute("select public.broadcast_event('safe', 'e', '{}')")
+    # The same body without its pinned search_path is hijacked: the plant bites.
+    definition = scalar(
+        seeded_db_url, "select pg_get_functiondef('public.broadcast_event'::regproc)"
+    )
+    assert isinstance(definition, str) and " SET search_path TO ''" in definition
+    query(
+        seeded_db_url,
+        definition.replace(" SET search_path TO ''\n", "").replace(
+            "public.broadcast_event(", "public.broadcast_unpinned(", 1
+        ),
+    )
+    query(seeded_db_url, "grant execute on function public.broadcast_unpinned to authenticated")
+    with acting_as(seeded_db_url, ADMIN) as conn:
+        conn.execute(hostile)
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute("select public.broadcast_unpinned('safe', 'e', '{}')")
 
 
 # ------------------------------------------------------------------ create_order and helpers

@@ -58,21 +58,32 @@ def lint_command(
         ),
     ] = None,
     json_output: Json = False,
+    list_lints: Annotated[
+        bool,
+        typer.Option("--list", help="Print every lint (name, level, category, what it finds)."),
+    ] = False,
 ) -> None:
     """Check the schema for Supabase's security and performance mistakes, and ours.
 
-    Row level security off or without policies, functions without a fixed
-    search_path, views bypassing RLS or exposing auth.users, per-row auth.uid()
-    in policies, overlapping permissive policies, unindexed foreign keys,
-    duplicate indexes, tables without a primary key, extensions in public, and
-    realtime tables missing from supabase_realtime. Without a database URL it
-    lints a throwaway database migrated to head. Exit code 10 when a finding
-    at --fail-on (default warn) or above is not in the allow-list; on a
-    terminal a table, otherwise one finding per line.
+    Supabase's advisor checks (row level security, search_path, views, auth.users,
+    indexes and more) and the ones the apps' contract needs (realtime tables,
+    replica identity): `--list` prints every one from the registry. Without a
+    database URL it lints a throwaway database migrated to head. Exit code 10
+    when a finding at --fail-on (default warn) or above is not in the
+    allow-list; on a terminal a table, otherwise one finding per line.
     """
     from zora_db.catalog import introspect
-    from zora_db.lint import judge, load_allow_list
+    from zora_db.lint import LINTS, judge, load_allow_list
     from zora_db.migrations import beside_migrations
+
+    if list_lints:
+        for lint in LINTS:
+            out.print(
+                f"{lint.name} ({lint.level}, {lint.category}): {escape(lint.description)}",
+                soft_wrap=True,
+                highlight=False,
+            )
+        return
 
     path = allow_list or beside_migrations("lint.toml", STATE.config_path)
     allowed = load_allow_list(path, required=allow_list is not None)
