@@ -77,9 +77,10 @@ def lint_command(
     from zora_db.migrations import beside_migrations
 
     if list_lints:
-        for lint in LINTS:
+        for declared in LINTS:
             out.print(
-                f"{lint.name} ({lint.level}, {lint.category}): {escape(lint.description)}",
+                f"{declared.name} ({declared.level}, {declared.category}): "
+                f"{escape(declared.description)}",
                 soft_wrap=True,
                 highlight=False,
             )
