@@ -54,9 +54,29 @@ def history(*, config_path: Path | None = None) -> list[RevisionInfo]:
     fast = read(config_path)
     if fast is not None:
         return fast
-    from zora_db.migrations import alembic_history
-
     return alembic_history(config_path)
+
+
+def alembic_history(config_path: Path | None = None) -> list[RevisionInfo]:
+    """Every revision, newest first, as Alembic walks them (``history`` falls back to this).
+
+    Alembic is imported here, when it is needed, not by every command's start.
+    """
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.util import to_tuple
+
+    scripts = ScriptDirectory.from_config(Config(str(config_file(config_path))))
+    return [
+        RevisionInfo(
+            revision=s.revision,
+            down_revisions=to_tuple(s.down_revision, default=()),
+            message=s.doc,
+            is_head=s.is_head,
+            path=Path(s.path),
+        )
+        for s in scripts.walk_revisions()
+    ]
 
 
 def heads(*, config_path: Path | None = None) -> list[RevisionInfo]:

@@ -23,7 +23,7 @@ from typing import Any, TextIO, TypedDict
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, MigrationInfo
-from alembic.script import Script, ScriptDirectory
+from alembic.script import ScriptDirectory
 from alembic.util import to_tuple
 from alembic.util.exc import CommandError
 from psycopg.conninfo import make_conninfo
@@ -38,6 +38,7 @@ from zora_db.compat import require_compat_layer
 from zora_db.db import connection_error
 from zora_db.errors import ConfigError, MigrationFailed, RevisionError, ZoraDbError
 from zora_db.history import RevisionInfo, config_file
+from zora_db.history import alembic_history as alembic_history
 from zora_db.history import heads as heads  # the history is read without Alembic
 from zora_db.history import history as history
 from zora_db.lockwait import LockWait, LockWatch, backoff
@@ -132,11 +133,6 @@ def stamp(url: str | None, revision: str, *, config_path: Path | None = None) ->
 def current(url: str | None) -> tuple[str, ...]:
     """The revisions the database is stamped with (empty: never migrated)."""
     return current_revision(resolve_url(url))
-
-
-def alembic_history(config_path: Path | None = None) -> list[RevisionInfo]:
-    """Every revision, newest first, as Alembic walks them (``history`` falls back to this)."""
-    return [_info(s) for s in script_directory(config_path).walk_revisions()]
 
 
 def step_sql(info: RevisionInfo, *, config_path: Path | None = None) -> str:
@@ -474,16 +470,6 @@ def _engine_connection(url: str) -> Iterator[Connection]:
             yield conn
     finally:
         engine.dispose()
-
-
-def _info(script: Script) -> RevisionInfo:
-    return RevisionInfo(
-        revision=script.revision,
-        down_revisions=to_tuple(script.down_revision, default=()),
-        message=script.doc,
-        is_head=script.is_head,
-        path=Path(script.path),
-    )
 
 
 def _one_line(message: str) -> str:
