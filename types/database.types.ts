@@ -238,7 +238,10 @@ export type Database = {
       device_tokens: {
         Row: {
           created_at: string
+          deactivated_at: string | null
+          deactivated_reason: string | null
           id: string
+          is_active: boolean
           last_seen_at: string
           platform: Database["public"]["Enums"]["device_platform"]
           token: string
@@ -247,7 +250,10 @@ export type Database = {
         }
         Insert: {
           created_at?: string
+          deactivated_at?: string | null
+          deactivated_reason?: string | null
           id?: string
+          is_active?: boolean
           last_seen_at?: string
           platform: Database["public"]["Enums"]["device_platform"]
           token: string
@@ -256,7 +262,10 @@ export type Database = {
         }
         Update: {
           created_at?: string
+          deactivated_at?: string | null
+          deactivated_reason?: string | null
           id?: string
+          is_active?: boolean
           last_seen_at?: string
           platform?: Database["public"]["Enums"]["device_platform"]
           token?: string

@@ -255,6 +255,10 @@ class DeviceTokensRow(BaseModel):
     last_seen_at: AwareDatetime
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    is_active: bool
+    """False once Expo said DeviceNotRegistered; the app registering the token again sets it back."""
+    deactivated_at: AwareDatetime | None
+    deactivated_reason: str | None
 
 
 class DeviceTokensInsert(BaseModel):
@@ -267,6 +271,10 @@ class DeviceTokensInsert(BaseModel):
     last_seen_at: AwareDatetime | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    is_active: bool | MISSING = MISSING
+    """False once Expo said DeviceNotRegistered; the app registering the token again sets it back."""
+    deactivated_at: AwareDatetime | None | MISSING = MISSING
+    deactivated_reason: str | None | MISSING = MISSING
 
 
 class DeviceTokensUpdate(BaseModel):
@@ -279,6 +287,10 @@ class DeviceTokensUpdate(BaseModel):
     last_seen_at: AwareDatetime | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     updated_at: AwareDatetime | MISSING = MISSING
+    is_active: bool | MISSING = MISSING
+    """False once Expo said DeviceNotRegistered; the app registering the token again sets it back."""
+    deactivated_at: AwareDatetime | None | MISSING = MISSING
+    deactivated_reason: str | None | MISSING = MISSING
 
 
 class FavoritesRow(BaseModel):

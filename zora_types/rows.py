@@ -216,6 +216,10 @@ class DeviceTokensRow(TypedDict):
     last_seen_at: dt.datetime
     created_at: dt.datetime
     updated_at: dt.datetime
+    is_active: bool
+    """False once Expo said DeviceNotRegistered; the app registering the token again sets it back."""
+    deactivated_at: dt.datetime | None
+    deactivated_reason: str | None
 
 
 class DeviceTokensInsert(TypedDict):
@@ -227,6 +231,10 @@ class DeviceTokensInsert(TypedDict):
     last_seen_at: NotRequired[dt.datetime]
     created_at: NotRequired[dt.datetime]
     updated_at: NotRequired[dt.datetime]
+    is_active: NotRequired[bool]
+    """False once Expo said DeviceNotRegistered; the app registering the token again sets it back."""
+    deactivated_at: NotRequired[dt.datetime | None]
+    deactivated_reason: NotRequired[str | None]
 
 
 class DeviceTokensUpdate(TypedDict, total=False):
@@ -238,6 +246,10 @@ class DeviceTokensUpdate(TypedDict, total=False):
     last_seen_at: dt.datetime
     created_at: dt.datetime
     updated_at: dt.datetime
+    is_active: bool
+    """False once Expo said DeviceNotRegistered; the app registering the token again sets it back."""
+    deactivated_at: dt.datetime | None
+    deactivated_reason: str | None
 
 
 class FavoritesRow(TypedDict):

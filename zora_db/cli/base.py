@@ -48,6 +48,11 @@ dev_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(dev_app, name="dev")
+push_app = typer.Typer(
+    help="Push notifications: the worker that sends the outbox to Expo, and its state.",
+    no_args_is_help=True,
+)
+app.add_typer(push_app, name="push")
 export_app = typer.Typer(help="Write the migration history in another tool's format.")
 app.add_typer(export_app, name="export")
 

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from zora_db.cli import checks, dev, generate, migrate  # noqa: F401 - they register commands
+from zora_db.cli import checks, dev, generate, migrate, push  # noqa: F401 - they register commands
 from zora_db.cli.base import STATE, DatabaseUrl, app, err, out
 from zora_db.errors import ConfigError, ZoraDbError, from_database
 

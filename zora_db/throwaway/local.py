@@ -137,6 +137,21 @@ class LocalCluster(Throwaway):
             hint=f"see {self.directory / 'postgres.log'}",
         )
 
+    def restart(self) -> None:
+        """Stop the server as a crash would (immediate: no checkpoint), start it again.
+
+        Same data directory, same port: what was committed and flushed must be there.
+        """
+        assert self._process is not None and self.directory is not None
+        self._process.send_signal(signal.SIGQUIT)
+        self._process.wait(timeout=30)
+        self._process = None
+        if not self._launch(self.directory / "pgdata"):
+            raise BackendUnavailable(
+                f"the throwaway PostgreSQL could not take port {self.port} again after a restart",
+                hint=f"see {self.directory / 'postgres.log'}",
+            )
+
     def _owner(self) -> str:
         return parse(self.admin_url).set(username=OWNER).render()
 
