@@ -393,3 +393,35 @@ def test_cli_status_and_requeue(
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert states(devices) == {"sent": 2}
+
+
+def test_a_ticket_saying_invalid_credentials_stops_the_worker(
+    devices: str, expo: FakeExpoServer
+) -> None:
+    expo.fake.token_errors = {PHONES[0]: "InvalidCredentials"}
+    notify(devices)
+    with pytest.raises(ConfigError, match="InvalidCredentials"):
+        work(devices, expo)
+    assert query(devices, "select distinct state, attempts from private.push_outbox") == [
+        ("pending", 0)
+    ]
+
+
+def test_finished_rows_are_pruned_after_the_retention(devices: str, expo: FakeExpoServer) -> None:
+    notify(devices, 2)
+    work(devices, expo)
+    notify(devices)  # pending: never pruned, however old
+    query(devices, "update private.push_outbox set updated_at = now() - interval '8 days'")
+    query(devices, "update private.push_outbox set updated_at = now() where id = "
+          "(select min(id) from private.push_outbox where state = 'delivered')")  # fmt: skip
+    assert scalar(devices, "select private.push_prune()") == 3  # 4 delivered, 1 of them recent
+    assert states(devices) == {"delivered": 1, "pending": 2}
+
+
+@pytest.mark.parametrize("option", [("--rate", "0"), ("--rate", "601"), ("--lease", "0")])
+def test_cli_refuses_an_option_out_of_range(
+    devices: str, capsys: pytest.CaptureFixture[str], option: tuple[str, str]
+) -> None:
+    result = run_cli(capsys, "-d", devices, "push", "run", "--once", *option)
+    assert result.code == 3 and option[0] in result.err
+    assert states(devices) == {}

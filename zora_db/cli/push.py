@@ -23,6 +23,15 @@ def push_run(
             min=1, max=3600, help="Seconds a claimed row is this worker's; a dead one's come back."
         ),
     ] = 60,
+    rate: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            max=600,
+            help="Messages a second this worker sends at most (Expo allows 600 a project: "
+            "with N workers, give each 600/N).",
+        ),
+    ] = 600,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Send the push outbox to Expo until stopped (Ctrl-C or SIGTERM finish the batch first).
@@ -47,7 +56,7 @@ def push_run(
 
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        settings = WorkerSettings(lease=timedelta(seconds=lease))
+        settings = WorkerSettings(lease=timedelta(seconds=lease), max_rate=rate)
         stats = run(url_of(database_url), once=once, settings=settings, stop=stop, say=say)
     finally:
         for s, handler in previous.items():
