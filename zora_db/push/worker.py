@@ -66,18 +66,16 @@ def run(
     say: Say = quiet,
 ) -> WorkerStats:
     """Send until ``stop`` is set (or, ``once``, until nothing is due)."""
-    client = client or ExpoClient()
     settings = settings or WorkerSettings()
     stop = stop or threading.Event()
-    stats = WorkerStats()
-    pacer = _Pacer(settings.max_rate)
-    pruned_at = 0.0
     with connect(url, autocommit=True) as listener, connect(url) as conn:
+        rounds = _Rounds(conn, client or ExpoClient(), settings, say)
         listener.execute(f"listen {CHANNEL}")
-        say(f"sending to {client.base_url}")
+        say(f"sending to {rounds.client.base_url}")
+        pruned_at = 0.0
         while not stop.is_set():
-            worked = _send_round(conn, client, settings, stats, pacer, say)
-            worked |= _receipt_round(conn, client, settings, stats, say)
+            worked = rounds.send()
+            worked |= rounds.receipts()
             if time.monotonic() - pruned_at > settings.prune_every_s:
                 pruned = outbox.prune(conn, settings.keep)
                 if pruned:
@@ -88,68 +86,70 @@ def run(
             if once:
                 break
             _wait(listener, settings, stop)
-    return stats
+    return rounds.stats
 
 
-def _send_round(
-    conn: psycopg.Connection[Any],
-    client: ExpoClient,
-    settings: WorkerSettings,
-    stats: WorkerStats,
-    pacer: _Pacer,
-    say: Say,
-) -> bool:
-    batch = outbox.claim(conn, MAX_MESSAGES, settings.lease)
-    if not batch:
-        return False
-    pacer.wait(len(batch))
-    stats.requests += 1
-    try:
-        tickets = client.send([row.message for row in batch])
-    except TransientError as exc:
-        counts = outbox.record_failure(conn, batch, str(exc))
-        say(f"{len(batch)} message(s) not sent, will retry: {exc}")
-    except RequestRejected as exc:
-        outbox.record_rejected(conn, batch, str(exc))
-        counts = {"dead": len(batch)}
-        say(f"{len(batch)} message(s) refused by Expo, marked dead: {exc}")
-    except CredentialsError as exc:
-        outbox.release(conn, batch)
-        raise _credentials(str(exc)) from exc
-    else:
-        if any(t.credentials for t in tickets):
-            outbox.release(conn, batch)
-            raise _credentials("a ticket says InvalidCredentials")
-        counts = outbox.record_tickets(conn, batch, tickets)
-        say(_summary("sent", counts))
-    stats.add(counts)
-    return True
+@dataclass
+class _Rounds:
+    """One worker's rounds: a batch sent and recorded, receipts read and applied."""
 
+    conn: psycopg.Connection[Any]
+    client: ExpoClient
+    settings: WorkerSettings
+    say: Say
+    stats: WorkerStats = field(default_factory=WorkerStats)
 
-def _receipt_round(
-    conn: psycopg.Connection[Any],
-    client: ExpoClient,
-    settings: WorkerSettings,
-    stats: WorkerStats,
-    say: Say,
-) -> bool:
-    due = outbox.claim_receipts(conn, MAX_RECEIPT_IDS, settings.receipt_delay, settings.lease)
-    if not due:
-        return False
-    stats.requests += 1
-    try:
-        receipts = client.receipts([ticket for _, ticket, _, _ in due])
-    except (TransientError, RequestRejected) as exc:
-        say(f"receipts for {len(due)} message(s) not read, will ask again: {exc}")
-        return False  # their lease runs out, and they are asked for again
-    except CredentialsError as exc:
-        raise _credentials(str(exc)) from exc
-    if any(r.credentials for r in receipts.values()):
-        raise _credentials("a receipt says InvalidCredentials")
-    counts = outbox.record_receipts(conn, due, receipts)
-    stats.add({f"receipt {k}": v for k, v in counts.items()})
-    say(_summary("receipts", counts))
-    return counts["waiting"] < len(due)
+    def __post_init__(self) -> None:
+        self.pacer = _Pacer(self.settings.max_rate)
+
+    def send(self) -> bool:
+        batch = outbox.claim(self.conn, MAX_MESSAGES, self.settings.lease)
+        if not batch:
+            return False
+        self.pacer.wait(len(batch))
+        self.stats.requests += 1
+        try:
+            tickets = self.client.send([row.message for row in batch])
+        except TransientError as exc:
+            counts = outbox.record_failure(self.conn, batch, str(exc))
+            self.say(f"{len(batch)} message(s) not sent, will retry: {exc}")
+        except RequestRejected as exc:
+            outbox.record_rejected(self.conn, batch, str(exc))
+            counts = {"dead": len(batch)}
+            self.say(f"{len(batch)} message(s) refused by Expo, marked dead: {exc}")
+        except CredentialsError as exc:
+            outbox.release(self.conn, batch)
+            raise _credentials(str(exc)) from exc
+        else:
+            if any(t.credentials for t in tickets):
+                outbox.release(self.conn, batch)
+                raise _credentials("a ticket says InvalidCredentials")
+            counts = outbox.record_tickets(self.conn, batch, tickets)
+            self.say(_summary("sent", counts))
+        self.stats.add(counts)
+        return True
+
+    def receipts(self) -> bool:
+        settings = self.settings
+        due = outbox.claim_receipts(
+            self.conn, MAX_RECEIPT_IDS, settings.receipt_delay, settings.lease
+        )
+        if not due:
+            return False
+        self.stats.requests += 1
+        try:
+            receipts = self.client.receipts([ticket for _, ticket, _, _ in due])
+        except (TransientError, RequestRejected) as exc:
+            self.say(f"receipts for {len(due)} message(s) not read, will ask again: {exc}")
+            return False  # their lease runs out, and they are asked for again
+        except CredentialsError as exc:
+            raise _credentials(str(exc)) from exc
+        if any(r.credentials for r in receipts.values()):
+            raise _credentials("a receipt says InvalidCredentials")
+        counts = outbox.record_receipts(self.conn, due, receipts)
+        self.stats.add({f"receipt {k}": v for k, v in counts.items()})
+        self.say(_summary("receipts", counts))
+        return counts["waiting"] < len(due)
 
 
 def _wait(
