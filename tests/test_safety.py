@@ -68,3 +68,60 @@ def test_cli_exit_codes_and_json(
     assert [f["rule"] for f in json.loads(as_json.out)["findings"]] == [
         "require-concurrent-index-creation"
     ]
+
+
+@pytest.fixture
+def own_history(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the project's alembic folder and a config for it: (config, its safety.toml)."""
+    import shutil
+
+    from tests.conftest import PROJECT_ROOT
+
+    shutil.copytree(PROJECT_ROOT / "alembic", tmp_path / "alembic")
+    config = tmp_path / "alembic.ini"
+    config.write_text(f"[alembic]\nscript_location = {tmp_path / 'alembic'}\n")
+    return config, tmp_path / "alembic" / "safety.toml"
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        (
+            '[[allow]]\nrevision = "0003"\nrule = "ban-drop-column"\n',
+            "needs revision, rule, reason",
+        ),
+        ('[[exclude]]\nrule = "prefer-robust-stmts"\n', "needs rule, reason"),
+        ("[[allow]\n", "is not valid TOML"),
+    ],
+)
+def test_an_entry_without_its_review_is_refused_in_one_line(
+    own_history: tuple[Path, Path], capsys: pytest.CaptureFixture[str], entry: str, says: str
+) -> None:
+    config, reviews = own_history
+    reviews.write_text(reviews.read_text() + "\n" + entry)
+    result = run_cli(capsys, "-c", str(config), "safety", "0003")
+    assert result.code == 3, result.out + result.err
+    assert says in result.err and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_an_entry_that_allows_nothing_is_named(
+    own_history: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, reviews = own_history
+    reviews.write_text(reviews.read_text() + '\n[[allow]]\nrevision = "0003"\n'
+                       'rule = "ban-drop-column"\nreason = "once, long ago"\n')  # fmt: skip
+    result = run_cli(capsys, "-c", str(config), "safety", "0003")
+    assert result.code == 0, result.out + result.err
+    assert "allows ban-drop-column in 0003, which has no such finding: remove the entry" in (
+        result.err
+    )
+
+
+def test_squawk_lints_for_the_oldest_supported_major_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ZORA_PG_VERSION", raising=False)
+    assert safety.postgres_version() == "15"
+    monkeypatch.setenv("ZORA_PG_VERSION", "17")
+    assert safety.postgres_version() == "17"

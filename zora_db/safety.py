@@ -12,6 +12,7 @@ reason; anything else fails.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,8 +23,16 @@ from pathlib import Path
 
 from zora_db import migrations
 from zora_db.errors import ConfigError
+from zora_db.history import RevisionInfo
 
-POSTGRES_VERSION = "15"
+# squawk's rules depend on the server (adding a column with a default is
+# instant from 11 on, for one). The oldest major the project supports is the
+# strictest answer; ZORA_PG_VERSION lints for another, as it tests on one.
+OLDEST_SUPPORTED_MAJOR = "15"
+
+
+def postgres_version() -> str:
+    return os.environ.get("ZORA_PG_VERSION") or OLDEST_SUPPORTED_MAJOR
 
 
 @dataclass(frozen=True)
@@ -55,13 +64,50 @@ class Reviews:
 
     @classmethod
     def load(cls, path: Path) -> Reviews:
+        """The file's entries, each checked: a rule or revision without a reason is refused."""
         if not path.exists():
             return cls({}, {})
-        data = tomllib.loads(path.read_text())
-        return cls(
-            {r["rule"]: r["reason"] for r in data.get("exclude", [])},
-            {(a["revision"], a["rule"]): a["reason"] for a in data.get("allow", [])},
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the file") from None
+        excluded = {
+            rule: reason for rule, reason in _entries(path, data, "exclude", ("rule", "reason"))
+        }
+        allowed = {
+            (revision, rule): reason
+            for revision, rule, reason in _entries(
+                path, data, "allow", ("revision", "rule", "reason")
+            )
+        }
+        return cls(excluded, allowed)
+
+    def stale(self, hazards: list[Hazard], linted: set[str]) -> list[tuple[str, str]]:
+        """Allow entries for linted revisions that matched no finding: remove them."""
+        found = {(h.revision, h.rule) for h in hazards}
+        return sorted(key for key in self.allowed if key[0] in linted and key not in found)
+
+
+def _entries(
+    path: Path, data: dict[str, object], table: str, keys: tuple[str, ...]
+) -> list[tuple[str, ...]]:
+    entries = data.get(table, [])
+    if not isinstance(entries, list):
+        raise ConfigError(
+            f"{path}: {table} must be a list of [[{table}]] tables", hint="fix the file"
         )
+    checked = []
+    for number, entry in enumerate(entries, 1):
+        values = tuple(
+            str(entry.get(k, "")).strip() if isinstance(entry, dict) else "" for k in keys
+        )
+        if not all(values):
+            raise ConfigError(
+                f"{path}: {table} entry {number} needs {', '.join(keys)}",
+                hint="every reviewed finding says which, where, and why it is safe",
+            )
+        checked.append(values)
+    return checked
 
 
 def reviews_path(config_path: Path | None = None) -> Path:
@@ -73,7 +119,8 @@ def squawk_binary() -> str:
     if not found:
         raise ConfigError(
             "squawk is not installed",
-            hint="pip install squawk-cli (it is in the project's dev dependencies)",
+            hint="reinstall zora-db (squawk-cli, which ships it, is one of its dependencies), "
+            "or pip install squawk-cli",
         )
     return found
 
@@ -81,11 +128,7 @@ def squawk_binary() -> str:
 def lint(revisions: list[str] | None = None, *, config_path: Path | None = None) -> list[Hazard]:
     """squawk's findings for ``revisions`` (default: all), each marked if allowed."""
     reviews = Reviews.load(reviews_path(config_path))
-    history = [
-        info
-        for info in reversed(migrations.history(config_path=config_path))
-        if revisions is None or info.revision in revisions
-    ]
+    history = _linted(revisions, config_path)
     with tempfile.TemporaryDirectory(prefix="zora-safety-") as tmp:
         files = []
         for info in history:
@@ -94,7 +137,7 @@ def lint(revisions: list[str] | None = None, *, config_path: Path | None = None)
             files.append(str(path))
         if not files:
             return []
-        command = [squawk_binary(), "--reporter", "json", f"--pg-version={POSTGRES_VERSION}"]
+        command = [squawk_binary(), "--reporter", "json", f"--pg-version={postgres_version()}"]
         command += [f"--exclude={rule}" for rule in reviews.excluded_rules]
         done = subprocess.run([*command, *files], capture_output=True, text=True, check=False)
     try:
@@ -119,3 +162,19 @@ def lint(revisions: list[str] | None = None, *, config_path: Path | None = None)
             )
         )
     return sorted(findings, key=lambda f: (f.revision, f.line, f.rule))
+
+
+def stale_reviews(
+    hazards: list[Hazard], revisions: list[str] | None = None, *, config_path: Path | None = None
+) -> list[tuple[str, str]]:
+    """(revision, rule) entries of safety.toml for the linted revisions that found nothing."""
+    linted = {info.revision for info in _linted(revisions, config_path)}
+    return Reviews.load(reviews_path(config_path)).stale(hazards, linted)
+
+
+def _linted(revisions: list[str] | None, config_path: Path | None) -> list[RevisionInfo]:
+    return [
+        info
+        for info in reversed(migrations.history(config_path=config_path))
+        if revisions is None or info.revision in revisions
+    ]

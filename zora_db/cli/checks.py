@@ -201,6 +201,11 @@ def safety_command(
     from zora_db import safety
 
     findings = safety.lint(revisions, config_path=STATE.config_path)
+    for revision, rule in safety.stale_reviews(findings, revisions, config_path=STATE.config_path):
+        say(
+            f"note: alembic/safety.toml allows {rule} in {revision}, which has no such "
+            "finding: remove the entry"
+        )
     new = [f for f in findings if f.allowed is None]
     if json_output:
         out.print_json(data={"findings": [f.to_json() for f in findings]})
