@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck bench check clean
+.PHONY: demo test lint typecheck bench check clean prerequisites
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,12 +13,16 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+## PostgreSQL, wal2json and node: installed where this machine allows (Debian, root), else named.
+prerequisites:
+	@bash scripts/prerequisites.sh
+
 ## Local development PostgreSQL with the Supabase layer and its API (PostgREST), migrated to head, demo data loaded.
-demo: $(STAMP)
+demo: prerequisites $(STAMP)
 	$(BIN)/zora-db dev up
 
 ## The whole suite, against throwaway PostgreSQL.
-test: $(STAMP)
+test: prerequisites $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
