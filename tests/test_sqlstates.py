@@ -1,4 +1,4 @@
-"""zora_db.sqlstates names every SQLSTATE the migrations raise, and the README lists them."""
+"""zora_db.sqlstates names every SQLSTATE the migrations raise, and the docs list them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_every_code_the_migrations_raise_is_named() -> None:
     assert raised == {code.value for code in ZoraSqlState}
 
 
-def test_the_readme_lists_the_same_codes() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text()
+def test_the_docs_list_the_same_codes() -> None:
+    readme = (PROJECT_ROOT / "docs" / "schema.md").read_text()
     listed = set(re.findall(r"^\| (ZA\d{3}) \|", readme, flags=re.MULTILINE))
     assert listed == {code.value for code in ZoraSqlState}

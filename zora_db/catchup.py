@@ -1,8 +1,8 @@
 """Catch-up as an app does it: ``public.sync_changes`` pages applied to a local replica.
 
-The database side is migration 0022; this is the client half the README
+The database side is migration 0022; this is the client half docs/realtime.md
 describes, used by ``zora-db sync``, ``verify`` and the tests, so that what
-they prove is what an app following the README gets.
+they prove is what an app following it gets.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Replica:
     resets: int = 0
 
     def apply(self, page: Page) -> None:
-        """Apply one page, as the README's rule says (idempotent; in page order)."""
+        """Apply one page, as docs/realtime.md's rule says (idempotent; in page order)."""
         self.pages += 1
         if page["reset"]:
             self.rows.clear()

@@ -1,7 +1,7 @@
 """The SQLSTATEs the schema's rules raise: class ZA, the apps' to catch and explain.
 
 PostgREST returns a raised SQLSTATE as the error's ``code``; the apps match
-on these values. The README's table lists the same codes (tested).
+on these values. docs/schema.md's table lists the same codes (tested).
 """
 
 from enum import StrEnum

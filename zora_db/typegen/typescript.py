@@ -5,7 +5,7 @@ CompositeTypes } }``, the helpers ``Tables<>``, ``TablesInsert<>``,
 ``TablesUpdate<>``, ``Enums<>``, ``CompositeTypes<>`` and ``Constants``, in
 Supabase's order (English collation, columns by name) and laid out as its
 formatter lays them out, so an app can switch between this file and
-Supabase's without a diff beyond the documented choices (see the README):
+Supabase's without a diff beyond the documented choices (see docs/types.md):
 
 * the columns of a ``returns table`` function may be null, because they can;
 * ``isOneToOne`` is always given, as ``supabase gen types`` gives it;
