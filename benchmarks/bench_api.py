@@ -34,8 +34,8 @@ from bench_rls import _customers, _load
 
 from zora_db.api import ApiKeys, PostgrestServer
 from zora_db.api.tokens import new_secret
+from zora_db.ports import free_port
 from zora_db.throwaway import LocalCluster
-from zora_db.throwaway.local import free_port
 from zora_db.urls import parse
 
 REQUESTS = 200

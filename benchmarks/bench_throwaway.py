@@ -17,9 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit, summary, timed
 
+from zora_db.ports import free_port
 from zora_db.throwaway import LocalCluster
 from zora_db.throwaway.binaries import find_binaries, forget_binaries, server_user
-from zora_db.throwaway.local import free_port, runtime_root
+from zora_db.throwaway.local import runtime_root
 
 RUNS = 5
 CLONES = 20

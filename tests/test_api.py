@@ -31,9 +31,9 @@ from zora_db.api import ApiKeys, PostgrestServer
 from zora_db.api.gateway import serve
 from zora_db.api.postgrest import NODE_DIR, install_node_packages
 from zora_db.api.tokens import new_secret
+from zora_db.ports import free_port
 from zora_db.seed import seed, seed_id
 from zora_db.throwaway import Throwaway
-from zora_db.throwaway.local import free_port
 from zora_db.urls import parse
 
 SUITES = sorted((PROJECT_ROOT / "tests" / "api").glob("*.test.mjs"))

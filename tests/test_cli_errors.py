@@ -12,8 +12,8 @@ import pytest
 from tests.cli import process_cli, run_cli, spawn_cli
 from tests.conftest import as_superuser, query, scalar
 from zora_db import migrations
+from zora_db.ports import free_port
 from zora_db.throwaway import Throwaway
-from zora_db.throwaway.local import free_port
 from zora_db.urls import parse
 
 

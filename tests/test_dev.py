@@ -20,8 +20,8 @@ from tests.conftest import query, scalar, skip_without_node
 from zora_db.api.dev import DevApi
 from zora_db.devdb import DevCluster
 from zora_db.migrations import heads
+from zora_db.ports import free_port
 from zora_db.seed import seed_id
-from zora_db.throwaway.local import free_port
 
 HEAD = heads()[0].revision
 

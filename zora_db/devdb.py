@@ -20,14 +20,13 @@ from zora_db.compat import bootstrap
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable, ConfigError
 from zora_db.paths import STATE_DIR
+from zora_db.ports import free_port, port_free
 from zora_db.throwaway.binaries import find_binaries, server_user
 from zora_db.throwaway.local import (
     OWNER,
     SUPERUSER,
     data_directory_template,
-    free_port,
     make_owner_role,
-    port_free,
 )
 from zora_db.urls import parse, with_database
 

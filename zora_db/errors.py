@@ -81,8 +81,10 @@ def from_database(exc: BaseException) -> ZoraDbError | None:
     Commands check what they can up front; this catches what only the server
     knows, such as a privilege the connecting role lacks.
     """
+    from psycopg.errors import InsufficientPrivilege  # only when something failed
+
     orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps psycopg's
-    if getattr(orig, "sqlstate", None) == "42501":
+    if isinstance(orig, InsufficientPrivilege):
         diag = getattr(orig, "diag", None)
         message = getattr(diag, "message_primary", None) or str(orig).splitlines()[0]
         return PermissionDenied(

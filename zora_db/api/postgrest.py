@@ -22,7 +22,7 @@ from zora_db import npm
 from zora_db.contract import EXPOSED_SCHEMAS, POSTGREST_VERSION
 from zora_db.errors import BackendUnavailable
 from zora_db.paths import STATE_DIR
-from zora_db.throwaway.local import free_port
+from zora_db.ports import free_port
 
 # Pinned: what the API tests and `zora-db dev start` run. npm packages, one place.
 NODE_PACKAGES = {

@@ -19,7 +19,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,6 +29,7 @@ from psycopg import sql
 from zora_db.compat import bootstrap_roles
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
+from zora_db.ports import free_port
 from zora_db.throwaway.base import Throwaway
 from zora_db.throwaway.binaries import (
     PgBinaries,
@@ -239,23 +239,6 @@ def _is_ready(pid_file: Path) -> bool:
 def _last_error(log_text: str) -> str:
     errors = [ln for ln in log_text.splitlines() if re.search(r"FATAL|ERROR|PANIC", ln)]
     return errors[-1].strip() if errors else _last_line(log_text)
-
-
-def free_port() -> int:
-    """A TCP port that was free a moment ago (the caller retries if it is lost)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def port_free(port: int) -> bool:
-    """Whether ``port`` on the loopback address can be bound right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def data_directory_template(binaries: PgBinaries, user: ServerUser) -> Path:
