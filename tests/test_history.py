@@ -121,3 +121,12 @@ def test_the_history_does_not_import_the_migration_runner() -> None:
     tree = ast.parse((PROJECT_ROOT / "zora_db" / "history.py").read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "zora_db.migrations" not in imported
+
+
+def test_one_offline_run_gives_each_step_as_its_own_run_does() -> None:
+    # export and safety read every step from one run (linear in history), not one run each.
+    steps = migrations.steps_sql()
+    infos = migrations.history()
+    assert list(steps) == [info.revision for info in reversed(infos)]
+    for info in infos:
+        assert steps[info.revision] == migrations.step_sql(info), info.revision

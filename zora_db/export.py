@@ -32,10 +32,11 @@ class ExportedFile:
 def supabase_migrations(*, config_path: Path | None = None) -> list[ExportedFile]:
     """Every revision as a Supabase CLI migration file, oldest first."""
     history = list(reversed(migrations.history(config_path=config_path)))
+    steps = migrations.steps_sql(config_path=config_path)
     files = []
     for index, info in enumerate(history):
         stamp = (EPOCH + timedelta(minutes=index)).strftime("%Y%m%d%H%M%S")
-        text = _file_text(info, migrations.step_sql(info, config_path=config_path))
+        text = _file_text(info, steps[info.revision])
         files.append(ExportedFile(f"{stamp}_{info.path.stem}.sql", text))
     return files
 

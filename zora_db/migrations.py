@@ -148,6 +148,30 @@ def step_sql(info: RevisionInfo, *, config_path: Path | None = None) -> str:
     return buffer.getvalue()
 
 
+def steps_sql(*, config_path: Path | None = None) -> dict[str, str]:
+    """Every revision's :func:`step_sql`, from one offline run of the whole history.
+
+    A run per revision reads every revision file each time (quadratic in
+    history); one run from base to head prints the same steps, each its own
+    transaction, after the same session settings: split there.
+    """
+    infos = list(reversed(history(config_path=config_path)))
+    if any(len(info.down_revisions) > 1 for info in infos):
+        return {info.revision: step_sql(info, config_path=config_path) for info in infos}
+    buffer = io.StringIO()
+    upgrade(None, "base:heads", sql=True, config_path=config_path, output=buffer)
+    lines = buffer.getvalue().splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line == "BEGIN;\n"]
+    if len(starts) != len(infos):
+        return {info.revision: step_sql(info, config_path=config_path) for info in infos}
+    header = "".join(lines[: starts[0]])
+    ends = [*starts[1:], len(lines)]
+    return {
+        info.revision: header + "".join(lines[start:end])
+        for info, start, end in zip(infos, starts, ends, strict=True)
+    }
+
+
 def new_revision(
     message: str,
     *,

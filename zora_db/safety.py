@@ -131,9 +131,10 @@ def lint(revisions: list[str] | None = None, *, config_path: Path | None = None)
     history = _linted(revisions, config_path)
     with tempfile.TemporaryDirectory(prefix="zora-safety-") as tmp:
         files = []
+        steps = migrations.steps_sql(config_path=config_path) if history else {}
         for info in history:
             path = Path(tmp) / f"{info.revision}.sql"
-            path.write_text(migrations.step_sql(info, config_path=config_path))
+            path.write_text(steps[info.revision])
             files.append(str(path))
         if not files:
             return []
