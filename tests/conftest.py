@@ -22,7 +22,8 @@ from zora_db import acting, migrations
 from zora_db.compat import bootstrap
 from zora_db.seed import seed
 from zora_db.throwaway import Throwaway, throwaway
-from zora_db.urls import libpq_url, parse
+from zora_db.throwaway.databases import database_name
+from zora_db.urls import libpq_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPAT_TEMPLATE = "zora_tpl_compat"  # bootstrapped, not migrated
@@ -129,12 +130,6 @@ def wait_for_a_lock_wait(url: str) -> None:
     while not scalar(url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"):
         assert time.monotonic() < deadline, "nobody waited for a lock"
         time.sleep(0.01)
-
-
-def database_name(url: str) -> str:
-    name = parse(url).database
-    assert name
-    return name
 
 
 def query(url: str, sql: str, params: object = None) -> list[tuple[object, ...]]:

@@ -232,10 +232,10 @@ def test_docker_without_an_engine_fails_fast_naming_the_alternatives(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
-    started = time.monotonic()
     with pytest.raises(BackendUnavailable) as info, throwaway("docker"):
         pass
-    assert time.monotonic() - started < 10
+    # Fast: refused by the engine ping, before testcontainers starts its retrying start.
+    assert any(entry.name == "require_engine" for entry in info.traceback)
     message = str(info.value)
     assert "no Docker engine" in message
     assert "ZORA_DB_BACKEND=local" in message and "ZORA_DB_BACKEND=url" in message

@@ -7,7 +7,7 @@ they prove is what an app following it gets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,12 +115,6 @@ OPERATORS = {"eq": "=", "neq": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": "
 def qualified(table: str) -> tuple[str, str]:
     schema, _, name = table.rpartition(".")
     return (schema or "public", name)
-
-
-def ids_in(page: Page) -> Iterator[str]:
-    """Every row id a page names (upserts and removes)."""
-    for change in page["changes"]:
-        yield str(change["id"])
 
 
 def sync_as(

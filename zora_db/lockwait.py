@@ -11,7 +11,6 @@ final error, names them.
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
 from dataclasses import dataclass
 from types import TracebackType
@@ -19,11 +18,12 @@ from typing import Self
 
 import psycopg
 
+from zora_db.backoff import backoff as shared_backoff
+
 # A run shorter than this never waited for long: no second connection for it.
 WATCH_AFTER_S = 0.2
 WATCH_EVERY_S = 0.1
-# Backoff between attempts: doubling from the base, capped, with jitter so
-# that several blocked runners do not come back at the same moment.
+# Backoff between attempts (zora_db.backoff): from 1 s, doubling, at most 30 s.
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 30.0
 
@@ -101,7 +101,5 @@ class LockWatch:
 
 
 def backoff(attempt: int) -> float:
-    """Seconds to wait before retry ``attempt`` (1-based): half fixed, half random."""
-    ceiling: float = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (attempt - 1))
-    jitter: float = random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not secrecy
-    return ceiling / 2 + jitter
+    """Seconds before retry ``attempt`` of a migration: from 1 s, at most 30 s."""
+    return shared_backoff(attempt, base_s=BACKOFF_BASE_S, cap_s=BACKOFF_CAP_S)

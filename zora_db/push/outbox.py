@@ -8,11 +8,11 @@ another worker took) records nothing over the newer attempt.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from zora_db.backoff import backoff as shared_backoff
 from zora_db.push.expo import Outcome
 
 MAX_ATTEMPTS = 8  # then the row is dead, with the last error
@@ -88,9 +88,8 @@ def message(
 
 
 def backoff(attempt: int) -> timedelta:
-    """How long a row waits after failed attempt ``attempt``: doubling, jittered, capped."""
-    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (attempt - 1))
-    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
+    """How long a row waits after failed attempt ``attempt``: from 2 s, at most 10 min."""
+    return timedelta(seconds=shared_backoff(attempt, base_s=BACKOFF_BASE_S, cap_s=BACKOFF_CAP_S))
 
 
 def record_tickets(conn: Any, batch: list[Claimed], tickets: list[Outcome]) -> dict[str, int]:
