@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from tests.conftest import PROJECT_ROOT, query, skip_without_node
 from tests.typescript import tsc
 from zora_db import migrations
 from zora_db.api import ApiKeys, PostgrestServer
-from zora_db.api.gateway import serve
 from zora_db.api.postgrest import NODE_DIR, install_node_packages
+from zora_db.api.process import ApiProcess
 from zora_db.api.tokens import new_secret
 from zora_db.ports import free_port
 from zora_db.seed import seed, seed_id
@@ -70,9 +69,10 @@ def authenticator(server: Throwaway) -> str:
 
 @dataclass
 class Api:
-    url: str  # the project URL: supabase-js appends /rest/v1
+    url: str  # the project URL: supabase-js appends /rest/v1 and /realtime/v1
     keys: ApiKeys
     db_url: str
+    server: ApiProcess
 
     def environment(self, shapes: Path) -> dict[str, Any]:
         return {
@@ -116,22 +116,21 @@ def seed_ids(db_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def serve_api(db_url: str, password: str) -> Iterator[Api]:
-    """PostgREST on ``db_url``'s database, behind a /rest/v1 gateway."""
+def serve_api(db_url: str, password: str, *, changes: bool = True) -> Iterator[Api]:
+    """PostgREST on ``db_url``'s database behind the project URL's server (REST and Realtime).
+
+    Realtime connects as ``db_url``'s role, the owner, as ``zora-db dev start`` does.
+    """
     as_authenticator = (
         parse(db_url).set(username="authenticator", password=password)
         .render()
     )  # fmt: skip
     keys = ApiKeys(new_secret())
-    with PostgrestServer(as_authenticator, keys.secret) as postgrest:
-        gateway = serve(free_port(), postgrest.url)
-        thread = threading.Thread(target=gateway.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Api(f"http://127.0.0.1:{gateway.server_address[1]}", keys, db_url)
-        finally:
-            gateway.shutdown()
-            gateway.server_close()
+    with (
+        PostgrestServer(as_authenticator, keys.secret) as postgrest,
+        ApiProcess(free_port(), postgrest.url, db_url, keys.secret, changes=changes) as server,
+    ):
+        yield Api(server.url, keys, db_url, server)
 
 
 @pytest.fixture

@@ -56,6 +56,7 @@ def test_dev_lifecycle(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert status.code == 0
     assert "running" in status.out and f"revision:    {HEAD}" in status.out
     assert "keep_me" in status.out and "public.orders" in status.out
+    assert re.search(r"realtime: +ws://127.0.0.1:\d+/realtime/v1/websocket", status.out)
 
     assert run_cli(capsys, "dev", "start").code == 0  # already running: fine
     assert run_cli(capsys, "dev", "stop").code == 0
@@ -73,7 +74,7 @@ def test_dev_lifecycle(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert scalar(url, "select to_regclass('public.keep_me')::text") == "keep_me"
 
     api = json.loads((dev_dir / "api.json").read_text())
-    serving = [int(api[k]) for k in ("gateway_pid", "postgrest_pid")]
+    serving = [int(api[k]) for k in ("server_pid", "postgrest_pid")]
     assert run_cli(capsys, "dev", "reset", "--yes").code == 0
     for pid in serving:  # the API went with the database, not orphaned
         with pytest.raises(ProcessLookupError):

@@ -1,9 +1,10 @@
-"""The development API: PostgREST and the /rest/v1 gateway in front of the dev database.
+"""The development API: PostgREST and the project URL's server in front of the dev database.
 
 ``zora-db dev start`` runs both in the background on 127.0.0.1, like
 ``supabase start`` serves ``http://127.0.0.1:54321``: the apps'
-``createClient(url, anonKey)`` works against it as against Supabase. The JWT
-secret and authenticator's password are generated once and kept in
+``createClient(url, anonKey)`` gets REST (``/rest/v1``) and Realtime
+(``/realtime/v1``) from it as from Supabase. The JWT secret and
+authenticator's password are generated once and kept in
 ``.zora/dev/api.json`` with the ports and process ids.
 """
 
@@ -13,15 +14,13 @@ import json
 import os
 import secrets
 import signal
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg import sql
 
 from zora_db.api.postgrest import PostgrestServer, answers
+from zora_db.api.process import ApiProcess
 from zora_db.api.tokens import ApiKeys, new_secret
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
@@ -36,6 +35,11 @@ class DevApiStatus:
     running: bool
     url: str
     keys: ApiKeys
+
+    @property
+    def realtime_url(self) -> str:
+        """What supabase-js connects to: the project URL's ``/realtime/v1``, as a websocket."""
+        return self.url.replace("http://", "ws://", 1) + "/realtime/v1"
 
 
 class DevApi:
@@ -76,7 +80,8 @@ class DevApi:
         """Serve ``db_url``'s database (idempotent); returns the project URL.
 
         ``superuser_url`` sets authenticator's password (a role the database's
-        owner may not alter, as on Supabase).
+        owner may not alter, as on Supabase). Realtime connects as ``db_url``'s
+        role, the owner: it has REPLICATION and may act as the API roles.
         """
         if self._answers():
             return self.url
@@ -92,34 +97,30 @@ class DevApi:
         postgrest = PostgrestServer(as_authenticator, str(state["jwt_secret"]))
         postgrest.start(detached=True, log=log)
         assert postgrest.process is not None
-        with log.open("ab") as out:
-            gateway = subprocess.Popen(
-                [sys.executable, "-m", "zora_db.api.gateway", str(state["port"]), postgrest.url],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        state |= {"postgrest_pid": postgrest.process.pid, "gateway_pid": gateway.pid}
+        state |= {"postgrest_pid": postgrest.process.pid}
         self._save(state)
-        deadline = time.monotonic() + 10
-        while not self._answers():
-            if time.monotonic() > deadline or gateway.poll() is not None:
-                self.stop()
-                raise BackendUnavailable(
-                    f"the API gateway did not start on {self.url}",
-                    hint=f"see {log}; ZORA_DEV_API_PORT picks another port",
-                )
-            time.sleep(0.02)
+        server = ApiProcess(
+            int(str(state["port"])), postgrest.url, db_url, str(state["jwt_secret"]), log=log
+        )
+        try:
+            server.start()
+        except BackendUnavailable as exc:
+            self.stop()
+            raise BackendUnavailable(
+                str(exc), hint=f"see {log}; ZORA_DEV_API_PORT picks another port"
+            ) from None
+        assert server.process is not None
+        state |= {"server_pid": server.process.pid}
+        self._save(state)
         return self.url
 
     def stop(self) -> bool:
-        """Stop PostgREST and the gateway; False if neither was running."""
+        """Stop PostgREST and the project URL's server; False if neither was running."""
         if not self._state_path.is_file():
             return False
         state = json.loads(self._state_path.read_text())
         stopped = False
-        for key in ("gateway_pid", "postgrest_pid"):
+        for key in ("server_pid", "gateway_pid", "postgrest_pid"):  # gateway_pid: older stacks
             pid = state.pop(key, None)
             if pid:
                 try:

@@ -48,3 +48,35 @@ class ApiKeys:
 
     def user(self, user_id: uuid.UUID | str) -> str:
         return mint(self.secret, user_claims(user_id))
+
+
+class TokenRefused(Exception):
+    """A token Realtime refuses: ``code`` is its log code, ``str()`` its words to the client."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def verify(secret: str, token: str | None) -> dict[str, Any]:
+    """The claims of ``token`` if Realtime would accept it: signed, unexpired, role and exp.
+
+    The messages are Realtime's (``channels_authorization.ex``, ``user_socket.ex``).
+    """
+    if not token:
+        raise TokenRefused("MissingAPIKey", "API key is missing")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token.strip(), secret, algorithms=["HS256"], options={"verify_aud": False}
+        )
+    except jwt.ExpiredSignatureError:
+        expired = jwt.decode(token.strip(), options={"verify_signature": False})
+        ago = int(time.time()) - int(expired["exp"])
+        raise TokenRefused("InvalidJWTToken", f"Token has expired {ago} seconds ago") from None
+    except jwt.InvalidSignatureError:
+        raise TokenRefused("JwtSignatureError", "Failed to validate JWT signature") from None
+    except jwt.InvalidTokenError:
+        raise TokenRefused("MalformedJWT", "The token provided is not a valid JWT") from None
+    if "role" not in claims or "exp" not in claims:
+        raise TokenRefused("InvalidJWTToken", "Fields `role` and `exp` are required in JWT")
+    return claims

@@ -24,7 +24,7 @@ def dev_start() -> None:
     url = cluster.start()
     say(f"development database running: {redact(url)}")
     api_url = DevApi(cluster.directory).start(url, cluster.superuser_url())
-    say(f"API (PostgREST) serving it at {api_url}/rest/v1; keys: `zora-db dev status`")
+    say(f"API serving it at {api_url}: /rest/v1 and /realtime/v1; keys: `zora-db dev status`")
     say('next: zora-db --database-url "$(zora-db dev url)" upgrade')
 
 
@@ -99,9 +99,11 @@ def dev_status() -> None:
     out.print(
         f"api:         {api.url}" + ("" if api.running else " (not running: zora-db dev start)")
     )
+    out.print(f"rest:        {api.url}/rest/v1")
+    out.print(f"realtime:    {api.realtime_url}/websocket")
     out.print(f"anon key:    {api.keys.anon}")
     out.print(f"service key: {api.keys.service_role}")
-    out.print(f"use:         createClient('{api.url}', '<anon key>')")
+    out.print(f"use:         createClient('{api.url}', anonKey): REST and Realtime")
 
 
 @dev_app.command("token")
@@ -140,7 +142,7 @@ def dev_reset(
     cluster = DevCluster()
     confirm(f"delete everything in {cluster.directory}", "Its data cannot be recovered.", yes)
     # The API's process ids live in the folder about to go: stop it first, or
-    # PostgREST and the gateway run on, orphaned, holding their port.
+    # PostgREST and the API server run on, orphaned, holding their port.
     DevApi(cluster.directory).stop()
     url = cluster.reset()
     say(f"development database recreated: {redact(url)}")

@@ -251,6 +251,21 @@ class Deliverer:
             statement = sql.SQL("select cast(%s as {})").format(kind)
         return statement, [f.value]
 
+    def columns(self, table: str, role: str) -> list[dict[str, str]]:
+        """The ``columns`` Realtime sends with a change: name and type of each readable column.
+
+        supabase-js converts the row's values by these types (``convertChangeData``).
+        """
+        found = self._tables.get(table)
+        if found is None:
+            return []
+        selectable = self.selectable(table, role)
+        return [
+            {"name": c.name, "type": c.type_ref.name}
+            for c in found.relation.columns
+            if selectable.get(c.name)
+        ]
+
     # ----------------------------------------------------------------- privileges
 
     def selectable(self, table: str, role: str) -> dict[str, bool]:

@@ -5,6 +5,10 @@ Realtime creates a temporary wal2json slot and reads it with
 actions and tables each time. ``ChangeStream`` does the same (or reads
 pgoutput where the server has no wal2json: ``plugin`` says which). The slot
 is temporary: it goes when the connection closes, whatever ends the process.
+
+One slot may read several publications (the local Realtime reads the
+tables' changes and the messages ``realtime.send`` writes through one):
+their tables and actions are united, as pgoutput unites them.
 """
 
 from __future__ import annotations
@@ -23,13 +27,13 @@ from zora_db.realtime.changes import WAL2JSON_OPTIONS, Change, PgoutputDecoder, 
 MAX_CHANGES = 100  # per poll, as Realtime reads them
 
 _PUBLICATION_SQL = """
-select concat_ws(',', case when p.pubinsert then 'insert' end,
-                      case when p.pubupdate then 'update' end,
-                      case when p.pubdelete then 'delete' end),
-       array(select t.schemaname || '.' || t.tablename
-               from pg_catalog.pg_publication_tables t where t.pubname = p.pubname order by 1)
+select concat_ws(',', case when bool_or(p.pubinsert) then 'insert' end,
+                      case when bool_or(p.pubupdate) then 'update' end,
+                      case when bool_or(p.pubdelete) then 'delete' end),
+       array(select distinct t.schemaname || '.' || t.tablename
+               from pg_catalog.pg_publication_tables t where t.pubname = any(%s) order by 1)
   from pg_catalog.pg_publication p
- where p.pubname = %s
+ where p.pubname = any(%s)
 """
 
 
@@ -44,9 +48,15 @@ class ChangeStream:
     """Changes to the publication's tables since the last ``read``, decoded."""
 
     def __init__(
-        self, url: str, publication: str = REALTIME_PUBLICATION, plugin: str = "auto"
+        self,
+        url: str,
+        publication: str = REALTIME_PUBLICATION,
+        plugin: str = "auto",
+        *,
+        also: tuple[str, ...] = (),
     ) -> None:
         self.publication = publication
+        self.publications = [publication, *also]
         self.slot = f"zora_realtime_{secrets.token_hex(4)}"
         self.conn: psycopg.Connection[Any] = connect_raw(url, autocommit=True)
         try:
@@ -64,12 +74,14 @@ class ChangeStream:
                 f"wal_level is {level[0] if level else 'unknown'}, realtime needs logical decoding",
                 hint="set wal_level = logical and restart the server (Supabase has it on)",
             )
-        known = self.conn.execute(
-            "select 1 from pg_catalog.pg_publication where pubname = %s", [self.publication]
-        ).fetchone()
-        if not known:
+        (known,) = self.conn.execute(
+            "select array(select pubname from pg_catalog.pg_publication where pubname = any(%s))",
+            [self.publications],
+        ).fetchone() or ([],)
+        missing = [p for p in self.publications if p not in known]
+        if missing:
             raise RealtimeUnavailable(
-                f"there is no publication {self.publication}",
+                f"there is no publication {missing[0]}",
                 hint="run `zora-db bootstrap` and `zora-db upgrade`",
             )
 
@@ -101,10 +113,12 @@ class ChangeStream:
             rows = self.conn.execute(
                 "select data from pg_catalog.pg_logical_slot_get_binary_changes("
                 "%s, %s, %s, 'proto_version', '1', 'publication_names', %s)",
-                [self.slot, until, limit, self.publication],
+                [self.slot, until, limit, ",".join(self.publications)],
             ).fetchall()
             return list(self._pgoutput.decode([bytes(d) for (d,) in rows]))
-        publication = self.conn.execute(_PUBLICATION_SQL, [self.publication]).fetchone()
+        publication = self.conn.execute(
+            _PUBLICATION_SQL, [self.publications, self.publications]
+        ).fetchone()
         actions, tables = publication if publication else ("", [])
         options: list[str] = [x for pair in WAL2JSON_OPTIONS for x in pair]
         options += ["actions", actions, "add-tables", ",".join(map(_wal2json_table, tables))]
