@@ -30,12 +30,22 @@ from zora_db.api import ApiKeys, PostgrestServer
 from zora_db.api.postgrest import NODE_DIR, install_node_packages
 from zora_db.api.process import ApiProcess
 from zora_db.api.tokens import new_secret
+from zora_db.db import connect
+from zora_db.gotrue import sign_up
 from zora_db.ports import free_port
+from zora_db.realtime.phoenix import VERSIONS
 from zora_db.seed import seed, seed_id
 from zora_db.throwaway import Throwaway
 from zora_db.urls import parse
 
 SUITES = sorted((PROJECT_ROOT / "tests" / "api").glob("*.test.mjs"))
+# Realtime suites run under both of Phoenix's serializers supabase-js speaks.
+REALTIME_SUITES = {"realtime.test.mjs"}
+CASES = [
+    pytest.param(suite, vsn, id=suite.name.split(".")[0] + (f"-vsn{vsn}" if vsn else ""))
+    for suite in SUITES
+    for vsn in (VERSIONS if suite.name in REALTIME_SUITES else (None,))
+]
 QUERIES = json.loads((PROJECT_ROOT / "tests" / "api" / "queries.json").read_text())
 PEOPLE = {
     "alice": "user:alice",
@@ -44,6 +54,7 @@ PEOPLE = {
     "camden": "user:camden-bakery",
     "shoreditch": "user:shoreditch-grocer",
     "admin": "user:admin",
+    "admin2": "user:admin2",  # a second admin, for presence: made by the `api` fixture
 }
 AUTHENTICATOR_PASSWORD = "zora-api-tests"
 
@@ -74,8 +85,9 @@ class Api:
     db_url: str
     server: ApiProcess
 
-    def environment(self, shapes: Path) -> dict[str, Any]:
+    def environment(self, shapes: Path, vsn: str | None = None) -> dict[str, Any]:
         return {
+            "vsn": vsn,
             "url": self.url,
             "anonKey": self.keys.anon,
             "secret": self.keys.secret,  # for the hostile suite's forged tokens
@@ -135,12 +147,17 @@ def serve_api(db_url: str, password: str, *, changes: bool = True) -> Iterator[A
 
 @pytest.fixture
 def api(seeded_db_url: str, authenticator: str, node_modules: Path) -> Iterator[Api]:
+    with connect(seeded_db_url, autocommit=True) as conn:
+        second = sign_up(conn, "admin2@zora.test", user_id=seed_id(PEOPLE["admin2"]))
+        conn.execute("update public.profiles set role = 'admin' where id = %s", [second])
     with serve_api(seeded_db_url, authenticator) as served:
         yield served
 
 
-def run_suite(api: Api, suite: Path, shapes: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ZORA_API": json.dumps(api.environment(shapes))}
+def run_suite(
+    api: Api, suite: Path, shapes: Path, vsn: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ZORA_API": json.dumps(api.environment(shapes, vsn))}
     return subprocess.run(
         ["node", "--test", "--test-reporter=spec", str(suite)],
         capture_output=True,
@@ -151,11 +168,13 @@ def run_suite(api: Api, suite: Path, shapes: Path) -> subprocess.CompletedProces
     )
 
 
-@pytest.mark.parametrize("suite", SUITES, ids=[s.name.split(".")[0] for s in SUITES])
-def test_the_apps_calls_through_supabase_js(api: Api, suite: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("suite", "vsn"), CASES)
+def test_the_apps_calls_through_supabase_js(
+    api: Api, suite: Path, vsn: str | None, tmp_path: Path
+) -> None:
     shapes = tmp_path / "shapes"
     shapes.mkdir()
-    done = run_suite(api, suite, shapes)
+    done = run_suite(api, suite, shapes, vsn)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     problems = check_shapes(shapes, suite.name.split(".")[0])
     assert problems == "", problems
