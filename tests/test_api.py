@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, query, skip_without_node
+from tests.conftest import PROJECT_ROOT, decoder_here, query, skip_without_node
 from tests.typescript import tsc
 from zora_db import migrations
 from zora_db.api import ApiKeys, PostgrestServer
@@ -88,6 +88,7 @@ class Api:
     def environment(self, shapes: Path, vsn: str | None = None) -> dict[str, Any]:
         return {
             "vsn": vsn,
+            "decoder": decoder_here(self.db_url),  # pgoutput cannot carry generated columns
             "url": self.url,
             "anonKey": self.keys.anon,
             "secret": self.keys.secret,  # for the hostile suite's forged tokens
