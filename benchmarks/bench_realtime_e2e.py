@@ -83,7 +83,7 @@ def latency(db_url: str, env: dict[str, str], product: str) -> dict[str, Any]:
             text=True,
             env={**env, "ZORA_SUBSCRIBERS": str(SUBSCRIBERS // PROCESSES)},
             cwd=SCRIPTS,
-        )  # fmt: skip
+        )
         for _ in range(PROCESSES)
     ]
     delays: list[float] = []
