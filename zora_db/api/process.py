@@ -35,6 +35,7 @@ class ApiProcess:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         # A log file, never a pipe: a pipe nobody reads would stop a chatty server.
+        self._own_log = log is None  # a temporary one goes with the server
         self.log = log or Path(tempfile.mkstemp(prefix="zora-api-", suffix=".log")[1])
         self.process: subprocess.Popen[bytes] | None = None
         self._environment = {
@@ -102,3 +103,5 @@ class ApiProcess:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+        if self._own_log:
+            self.log.unlink(missing_ok=True)
