@@ -55,8 +55,6 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
-# What the websocket upgrade answers for a refused apikey (user_socket.ex error_response).
-_UPGRADE_WORDS = {"InvalidJWTToken": "Token has expired"}
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +147,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     try:
         claims = verify(hub.secret, token)
     except TokenRefused as refused:
-        words = _UPGRADE_WORDS.get(refused.code, str(refused))
-        if refused.code == "InvalidJWTToken" and "required" in str(refused):
-            words = str(refused)
-        return web.json_response({"error": words}, status=401)
+        return web.json_response({"error": refused.at_upgrade}, status=401)
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, autoping=True)
     await ws.prepare(request)
     outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()

@@ -53,9 +53,11 @@ class ApiKeys:
 class TokenRefused(Exception):
     """A token Realtime refuses: ``code`` is its log code, ``str()`` its words to the client."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, at_upgrade: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        # What the websocket upgrade's 401 says: shorter for an expired token (user_socket.ex).
+        self.at_upgrade = at_upgrade or message
 
 
 def verify(secret: str, token: str | None) -> dict[str, Any]:
@@ -72,7 +74,8 @@ def verify(secret: str, token: str | None) -> dict[str, Any]:
     except jwt.ExpiredSignatureError:
         expired = jwt.decode(token.strip(), options={"verify_signature": False})
         ago = int(time.time()) - int(expired["exp"])
-        raise TokenRefused("InvalidJWTToken", f"Token has expired {ago} seconds ago") from None
+        message = f"Token has expired {ago} seconds ago"
+        raise TokenRefused("InvalidJWTToken", message, at_upgrade="Token has expired") from None
     except jwt.InvalidSignatureError:
         raise TokenRefused("JwtSignatureError", "Failed to validate JWT signature") from None
     except jwt.InvalidTokenError:
