@@ -211,14 +211,11 @@ class ChangeFeed:
                 continue
             deliveries = deliverer.decide(change, self._subscriptions)
             if deliveries:
+                # The columns depend on the role only: listed once per role, not per delivery.
+                roles = {d.subscription.role for d in deliveries}
+                columns = {r: deliverer.columns(change.qualified, r) for r in roles}
                 decided.append(
-                    Decided(
-                        change,
-                        [
-                            (d, deliverer.columns(change.qualified, d.subscription.role))
-                            for d in deliveries
-                        ],
-                    )
+                    Decided(change, [(d, columns[d.subscription.role]) for d in deliveries])
                 )
         deliverer.conn.rollback()
         if decided:

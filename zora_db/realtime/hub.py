@@ -376,7 +376,9 @@ class Hub:
                 if owner is None:
                     continue
                 channel, binding = owner
-                ids, _ = per_channel.setdefault(channel, ([], wire_data(delivery, columns)))
+                if channel not in per_channel:  # one channel's subscriptions share one payload
+                    per_channel[channel] = ([], wire_data(delivery, columns))
+                ids = per_channel[channel][0]
                 if binding.id not in ids:
                     ids.append(binding.id)
             for channel, (ids, data) in per_channel.items():
