@@ -36,7 +36,7 @@ from zora_db.api import ApiKeys, PostgrestServer
 from zora_db.api.tokens import new_secret
 from zora_db.ports import free_port
 from zora_db.throwaway import LocalCluster
-from zora_db.urls import parse
+from zora_db.urls import with_params
 
 REQUESTS = 200
 ZORA = str(Path(sys.executable).with_name("zora-db"))
@@ -87,10 +87,7 @@ def newest_orders() -> dict[str, Any]:
         customer = _customers(url)[0]
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("alter role authenticator password 'bench'")
-        as_authenticator = (
-            parse(url).set(username="authenticator", password="bench")
-            .render_as_string(hide_password=False)
-        )  # fmt: skip
+        as_authenticator = with_params(url, user="authenticator", password="bench")
         keys = ApiKeys(new_secret())
         with PostgrestServer(as_authenticator, keys.secret) as postgrest:
             conn = http.client.HTTPConnection("127.0.0.1", postgrest.port)

@@ -36,7 +36,7 @@ from zora_db.ports import free_port
 from zora_db.seed import seed, seed_id
 from zora_db.throwaway import LocalCluster
 from zora_db.throwaway.databases import database_name
-from zora_db.urls import parse
+from zora_db.urls import with_params
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "tests" / "api"
 SUBSCRIBERS = int(os.environ.get("ZORA_BENCH_SUBSCRIBERS", "100"))
@@ -162,9 +162,9 @@ def main() -> None:
         with psycopg.connect(db_url, autocommit=True) as conn:
             conn.execute("alter role authenticator password 'zora-bench'")
         keys = ApiKeys(new_secret())
-        as_authenticator = parse(owner).set(username="authenticator", password="zora-bench")
+        as_authenticator = with_params(owner, user="authenticator", password="zora-bench")
         with (
-            PostgrestServer(as_authenticator.render(), keys.secret) as postgrest,
+            PostgrestServer(as_authenticator, keys.secret) as postgrest,
             ApiProcess(free_port(), postgrest.url, owner, keys.secret) as server,
         ):
             env = environment(server.url, keys)

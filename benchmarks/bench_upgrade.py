@@ -20,7 +20,6 @@ from _common import emit, summary, timed
 from zora_db import migrations
 from zora_db.compat import bootstrap
 from zora_db.throwaway import LocalCluster
-from zora_db.urls import libpq_url
 
 RUNS = 5
 
@@ -62,7 +61,7 @@ def main() -> None:
                             "-1",
                             "-f",
                             str(sql_file),
-                            libpq_url(u),
+                            u,
                         ],
                         check=True,
                         capture_output=True,

@@ -23,7 +23,6 @@ from zora_db.compat import bootstrap
 from zora_db.seed import seed
 from zora_db.throwaway import Throwaway, throwaway
 from zora_db.throwaway.databases import database_name
-from zora_db.urls import libpq_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPAT_TEMPLATE = "zora_tpl_compat"  # bootstrapped, not migrated
@@ -211,7 +210,7 @@ def decoder_here(url: str) -> str:
     Probed independently of the code under test: a temporary wal2json slot.
     """
     try:
-        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(
                 "select pg_create_logical_replication_slot(%s, 'wal2json', true)",
                 [f"zora_probe_{secrets.token_hex(4)}"],

@@ -36,7 +36,7 @@ from zora_db.ports import free_port
 from zora_db.realtime.phoenix import VERSIONS
 from zora_db.seed import seed, seed_id
 from zora_db.throwaway import Throwaway
-from zora_db.urls import parse
+from zora_db.urls import with_params
 
 SUITES = sorted((PROJECT_ROOT / "tests" / "api").glob("*.test.mjs"))
 # Realtime suites run under both of Phoenix's serializers supabase-js speaks.
@@ -134,10 +134,7 @@ def serve_api(db_url: str, password: str, *, changes: bool = True) -> Iterator[A
 
     Realtime connects as ``db_url``'s role, the owner, as ``zora-db dev start`` does.
     """
-    as_authenticator = (
-        parse(db_url).set(username="authenticator", password=password)
-        .render()
-    )  # fmt: skip
+    as_authenticator = with_params(db_url, user="authenticator", password=password)
     keys = ApiKeys(new_secret())
     with (
         PostgrestServer(as_authenticator, keys.secret) as postgrest,

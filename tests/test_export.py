@@ -11,7 +11,6 @@ from tests.cli import run_cli
 from zora_db import migrations
 from zora_db.catalog import introspect
 from zora_db.drift import compare
-from zora_db.urls import libpq_url
 
 
 def _export(capsys: pytest.CaptureFixture[str], out: Path) -> dict[str, bytes]:
@@ -49,7 +48,7 @@ def test_applied_in_order_they_build_what_upgrade_builds(
                 "--single-transaction",
                 "-f",
                 str(tmp_path / name),
-                libpq_url(compat_db_url),
+                compat_db_url,
             ],
             check=True,
             capture_output=True,

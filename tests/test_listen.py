@@ -14,7 +14,7 @@ import pytest
 from tests.cli import run_cli, spawn_cli
 from tests.conftest import acting_as, decoder_here, query, scalar
 from zora_db.seed import seed_id
-from zora_db.urls import parse
+from zora_db.urls import with_params
 
 ALICE = str(seed_id("user:alice"))
 
@@ -91,9 +91,9 @@ def test_listen_without_replication_privileges_says_so(
 ) -> None:
     role = f"zora_listen_{secrets.token_hex(3)}"  # roles are the server's, not the database's
     query(seeded_db_url, f"create role {role} login password 'plain'")
-    url = parse(seeded_db_url).set(username=role, password="plain")
+    url = with_params(seeded_db_url, user=role, password="plain")
     result = run_cli(
-        capsys, "-d", url.render(), "listen", "--as", "anon",
+        capsys, "-d", url, "listen", "--as", "anon",
         "--table", "products",
     )  # fmt: skip
     assert result.code == 9, result.err

@@ -18,7 +18,7 @@ from zora_db.compat import bootstrap
 from zora_db.errors import BackendUnavailable, ConfigError
 from zora_db.throwaway import LocalCluster, Throwaway
 from zora_db.throwaway.binaries import find_binaries, forget_binaries
-from zora_db.urls import parse
+from zora_db.urls import with_params
 
 
 def _major(url: str) -> int:
@@ -79,7 +79,7 @@ def _read_only(url: str, superuser: str, role: str) -> str:
         ),
     )
     query(superuser, sql.SQL("grant pg_read_all_data to {}").format(sql.Identifier(role)))
-    return parse(url).set(username=role, password=role).render()
+    return with_params(url, user=role, password=role)
 
 
 def test_a_role_that_cannot_create_databases_gets_a_reference_of_its_major(

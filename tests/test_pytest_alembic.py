@@ -20,13 +20,12 @@ from pytest_alembic.tests import (  # noqa: F401 - collected as this module's te
     test_up_down_consistency,
     test_upgrade,
 )
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine
 
 from alembic import command
 from tests.conftest import PROJECT_ROOT, scalar
 from zora_db import migrations
-from zora_db.urls import sqlalchemy_url
+from zora_db.db import sqlalchemy_engine
 
 
 @pytest.fixture
@@ -36,13 +35,13 @@ def alembic_config() -> PytestAlembicConfig:
 
 @pytest.fixture
 def alembic_engine(compat_db_url: str) -> Iterator[Engine]:
-    engine = create_engine(sqlalchemy_url(compat_db_url), poolclass=NullPool)
+    engine = sqlalchemy_engine(compat_db_url)
     yield engine
     engine.dispose()
 
 
 def test_env_takes_a_connection_as_the_cookbook_passes_it(compat_db_url: str) -> None:
-    engine = create_engine(sqlalchemy_url(compat_db_url), poolclass=NullPool)
+    engine = sqlalchemy_engine(compat_db_url)
     config = migrations.alembic_config(None)
     with engine.connect() as conn:
         config.attributes["connection"] = conn

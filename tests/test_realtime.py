@@ -24,7 +24,7 @@ from zora_db.realtime import Change, ChangeStream, Deliverer, Subscription, pars
 from zora_db.realtime.delivery import ERROR_NO_KEY, ERROR_TOO_LARGE, ERROR_UNAUTHORIZED
 from zora_db.realtime.subscriptions import Filter
 from zora_db.seed import seed_id
-from zora_db.urls import parse
+from zora_db.urls import with_params
 
 ALICE, BOB = str(seed_id("user:alice")), str(seed_id("user:bob"))
 CAMDEN = str(seed_id("vendor:camden-bakery"))
@@ -328,7 +328,7 @@ def test_subscribing_checks_the_filter_like_realtime(seeded_db_url: str) -> None
 
 
 def as_user(url: str, user: str, password: str) -> str:
-    return parse(url).set(username=user, password=password).render()
+    return with_params(url, user=user, password=password)
 
 
 def test_a_stream_needs_the_publication_and_the_privilege(seeded_db_url: str) -> None:

@@ -12,7 +12,6 @@ from tests.conftest import query, scalar
 from zora_db import migrations
 from zora_db.seed import seed
 from zora_db.throwaway.binaries import find_binaries
-from zora_db.urls import libpq_url
 
 
 def _pg_dump() -> Path | None:
@@ -37,7 +36,7 @@ def _schema_dump(url: str) -> str:
             "pytest-alembic's up/down consistency test walks every step on this major"
         )
     result = subprocess.run(
-        [pg_dump, "--schema-only", "--exclude-schema=auth", libpq_url(url)],
+        [pg_dump, "--schema-only", "--exclude-schema=auth", url],
         capture_output=True,
         text=True,
         check=True,
@@ -103,7 +102,7 @@ def test_offline_sql_applies_with_psql_and_builds_the_same_schema(
     script = tmp_path / "upgrade.sql"
     script.write_text(result.out)
     subprocess.run(
-        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script), libpq_url(compat_db_url)],
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script), compat_db_url],
         check=True,
         capture_output=True,
         text=True,

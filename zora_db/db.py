@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from zora_db.errors import ConfigError, ConnectionFailed
-from zora_db.urls import libpq_url, redact
+from zora_db.urls import redact
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 CONNECT_TIMEOUT_S = 10
 
@@ -24,11 +28,25 @@ def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connectio
 def connect_raw(url: str, *, autocommit: bool = False) -> psycopg.Connection:
     """A psycopg connection to ``url`` that the caller closes (for objects that own one)."""
     try:
-        return psycopg.connect(
-            libpq_url(url), autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S
-        )
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.OperationalError as exc:
         raise connection_error(exc, url) from exc
+
+
+def sqlalchemy_engine(url: str) -> Engine:
+    """An engine whose every connection is :func:`connect_raw`'s: libpq reads ``url`` as given.
+
+    SQLAlchemy never sees the URL, so it is not re-spelt for a dialect, and a
+    failed connection is already our one-line error. NullPool: a command opens
+    one connection and ends. SQLAlchemy is imported here, by the commands that
+    migrate, and not by every command.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(
+        "postgresql+psycopg://", creator=lambda: connect_raw(url), poolclass=NullPool
+    )
 
 
 def connection_error(exc: BaseException, url: str) -> ConnectionFailed | ConfigError:
@@ -37,7 +55,7 @@ def connection_error(exc: BaseException, url: str) -> ConnectionFailed | ConfigE
     # hint lines, once per address tried; keep the last attempt's reason only.
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     failed = [ln for ln in lines if " failed: " in ln]
-    reason = failed[-1].split(" failed: ", 1)[1] if failed else (lines[0] if lines else repr(exc))
+    reason = failed[-1].rsplit(" failed: ", 1)[1] if failed else (lines[0] if lines else repr(exc))
     reason = reason.removeprefix("FATAL:").strip()
     lowered = reason.lower()
     if re.search(r"invalid \S+ value|invalid connection option|invalid URI", reason):

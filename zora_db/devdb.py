@@ -28,7 +28,6 @@ from zora_db.throwaway.local import (
     data_directory_template,
     make_owner_role,
 )
-from zora_db.urls import parse, with_database
 
 DEFAULT_PORT = 54329
 DATABASE = "zora"
@@ -106,11 +105,11 @@ class DevCluster:
 
     def url(self) -> str:
         """The URL of the development database, as its owner (`postgres`, as on Supabase)."""
-        return parse(self.superuser_url()).set(username=OWNER).render()
+        return self._url(OWNER, DATABASE)
 
     def superuser_url(self) -> str:
         """The superuser's URL of the development database (the layer, the API's role)."""
-        return with_database(self._admin_url(), DATABASE)
+        return self._url(self._superuser(), DATABASE)
 
     # ----------------------------------------------------------------- state
 
@@ -134,10 +133,17 @@ class DevCluster:
         return meta
 
     def _admin_url(self) -> str:
-        meta = self._meta()
+        return self._url(self._superuser(), "postgres")
+
+    def _superuser(self) -> str:
         # Clusters made before the owner role was split off have `postgres` as superuser.
-        superuser = meta.get("superuser", "postgres")
-        return f"postgresql://{superuser}:{meta['password']}@127.0.0.1:{meta['port']}/postgres"
+        return self._meta().get("superuser", "postgres")
+
+    def _url(self, user: str, database: str) -> str:
+        # Every part is ours (role names, a URL-safe generated password), so
+        # nothing needs quoting: this is the URL `dev url` hands to users.
+        meta = self._meta()
+        return f"postgresql://{user}:{meta['password']}@127.0.0.1:{meta['port']}/{database}"
 
     def _require_reachable(self) -> None:
         user = server_user()

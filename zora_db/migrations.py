@@ -28,14 +28,13 @@ from alembic.util import to_tuple
 from alembic.util.exc import CommandError
 from psycopg.conninfo import make_conninfo
 from psycopg.errors import LockNotAvailable
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 from typing_extensions import Unpack
 
 from alembic import command
 from zora_db.compat import require_compat_layer
-from zora_db.db import connection_error
+from zora_db.db import sqlalchemy_engine
 from zora_db.errors import ConfigError, MigrationFailed, RevisionError, ZoraDbError
 from zora_db.history import RevisionInfo, config_file
 from zora_db.history import alembic_history as alembic_history
@@ -45,7 +44,7 @@ from zora_db.lockwait import LockWait, LockWatch, backoff
 from zora_db.progress import Say, quiet
 from zora_db.settings import MigrationSettings
 from zora_db.summary import current_revision
-from zora_db.urls import resolve_url, sqlalchemy_url
+from zora_db.urls import resolve_url
 
 # One advisory lock key for "migrating this database"; advisory locks are
 # scoped to the current database, so other databases on the server are free.
@@ -264,8 +263,12 @@ def run_env(context: EnvironmentContext) -> None:
         _run_online(context, given, settings)
         return
     url = config.attributes.get("zora.url") or resolve_url(None)
-    with _engine_connection(url) as conn:
-        _run_online(context, conn, settings)
+    engine = sqlalchemy_engine(url)
+    try:
+        with engine.connect() as conn:
+            _run_online(context, conn, settings)
+    finally:
+        engine.dispose()
 
 
 def _run_offline(context: EnvironmentContext, settings: MigrationSettings) -> None:
@@ -480,20 +483,6 @@ def _failed_revision(context: EnvironmentContext, at: tuple[str, ...]) -> str:
         if set(to_tuple(s.down_revision, default=())) == after
     ]
     return ", ".join(following) or "?"
-
-
-@contextmanager
-def _engine_connection(url: str) -> Iterator[Connection]:
-    engine = create_engine(sqlalchemy_url(url), poolclass=NullPool)
-    try:
-        try:
-            conn = engine.connect()
-        except DBAPIError as exc:
-            raise connection_error(exc.orig or exc, url) from exc
-        with conn:
-            yield conn
-    finally:
-        engine.dispose()
 
 
 def _one_line(message: str) -> str:

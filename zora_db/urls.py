@@ -1,70 +1,38 @@
-"""Which database a command talks to, and the URL spellings each library wants.
+"""Which database a command talks to, read by libpq's own rules.
 
 Resolution order: ``--database-url``, then ``ZORA_DATABASE_URL``, then
-``DATABASE_URL``. Supabase hands out ``postgres://`` URLs, SQLAlchemy wants
-``postgresql+psycopg://`` and libpq ``postgresql://``; all three are accepted.
+``DATABASE_URL``. The value is a libpq connection string: a ``postgresql://``
+or ``postgres://`` URL (Supabase prints the latter), or ``key=value`` pairs.
+It is read with ``psycopg.conninfo``, which calls libpq's parser, so what we
+accept is exactly what connects. libpq checks the values themselves (a port,
+an ``sslmode``) when it connects; :func:`zora_db.db.connect` turns that refusal
+into a one-line error before anything is tried.
 
-Parsed with the standard library, not SQLAlchemy: every command resolves a
-URL, and most never need SQLAlchemy (it would be a fifth of their start-up).
-libpq checks the query parameters when it connects.
+A changed copy (another database, another user) is made by libpq's rules too,
+as ``key=value`` pairs; nothing here writes a URL.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
-from urllib.parse import quote, unquote
+
+from psycopg import ProgrammingError
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from zora_db.errors import ConfigError
 
 URL_ENV_VARS = ("ZORA_DATABASE_URL", "DATABASE_URL")
-_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg"}
 NO_URL_HINT = (
     "pass --database-url, set ZORA_DATABASE_URL or DATABASE_URL, "
     "or start a local database with `zora-db dev start` and use `zora-db dev url`"
 )
-# scheme://[user[:password]@][host][:port][/database][?query]; the host may be
-# an [IPv6] literal or, as libpq allows, a comma-separated list of host[:port].
-_URL = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
-    r"(?:(?P<user>[^:@/]*)(?::(?P<password>[^@]*))?@)?"
-    r"(?P<hosts>[^/?]*)"
-    r"(?:/(?P<database>[^?]*))?"
-    r"(?:\?(?P<query>.*))?",
-    re.DOTALL,
-)
-_PORT = re.compile(r"(?:^|,)(?:\[[^\]]*\]|[^,:]*)(?::(?P<port>[^,]*))?")
-
-
-@dataclass(frozen=True)
-class DatabaseUrl:
-    """A parsed PostgreSQL URL; ``set`` returns a changed copy, ``render`` the text."""
-
-    scheme: str
-    username: str | None
-    password: str | None
-    hosts: str
-    database: str | None
-    query: str | None
-
-    def set(self, **changes: str | None) -> DatabaseUrl:
-        return replace(self, **changes)  # type: ignore[arg-type]
-
-    def render(self, *, hide_password: bool = False) -> str:
-        userinfo = ""
-        if self.username is not None:
-            userinfo = quote(self.username, safe="")
-            if self.password is not None:
-                secret = "***" if hide_password else quote(self.password, safe="")
-                userinfo += f":{secret}"
-            userinfo += "@"
-        text = f"{self.scheme}://{userinfo}{self.hosts}"
-        if self.database is not None:
-            text += f"/{quote(self.database, safe='')}"
-        if self.query is not None:
-            text += f"?{self.query}"
-        return text
+EXPECTED = "expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+# libpq reads these two URI prefixes; anything else before :// is another system's URL.
+_LIBPQ_SCHEMES = ("postgresql", "postgres")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_QUOTED = re.compile(r'"([^"]*)"')
+_SHOWN_FIRST = ("host", "port", "dbname", "user")
 
 
 def resolve_url(explicit: str | None = None) -> str:
@@ -80,58 +48,67 @@ def configured_url(explicit: str | None = None) -> str | None:
     candidates = [("--database-url", explicit)]
     candidates += [(name, os.environ.get(name)) for name in URL_ENV_VARS]
     for source, value in candidates:
-        if value:
-            parse(value, source=source)
+        if value and value.strip():
+            params(value, source=source)
             return value
     return None
 
 
-def parse(url: str, *, source: str = "the database URL") -> DatabaseUrl:
-    """Parse and check a PostgreSQL URL, with a one-line error naming its source."""
-    match = _URL.fullmatch(url.strip())
-    if match is None or any(not p.isdigit() for p in _ports(match["hosts"])):
+def params(url: str, *, source: str = "the database URL") -> dict[str, str]:
+    """The connection parameters libpq reads from ``url``; a one-line error naming its source."""
+    scheme = _SCHEME.match(url.strip())
+    if scheme and scheme[1] not in _LIBPQ_SCHEMES:
+        hint = "use a postgresql:// or postgres:// URL"
+        if scheme[1].startswith("postgresql+"):
+            hint = f"{scheme[1]}:// is SQLAlchemy's spelling; {hint}"
+        raise ConfigError(f"{source} uses the scheme {scheme[1]!r}, not PostgreSQL", hint=hint)
+    try:
+        # libpq's parser yields strings; psycopg's signature also allows its own keywords' types.
+        found = {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
+    except ProgrammingError as exc:
+        reason = _QUOTED.sub(lambda m: _hidden(m[0], m[1], url), str(exc)).strip()
         raise ConfigError(
-            f"{source} is not a valid PostgreSQL URL",
-            hint="expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
-        )
-    if match["scheme"] not in _SCHEMES:
-        raise ConfigError(
-            f"{source} uses the scheme {match['scheme']!r}, not PostgreSQL",
-            hint="use a postgresql:// or postgres:// URL",
-        )
-    user, password, database = match["user"], match["password"], match["database"]
-    return DatabaseUrl(
-        scheme=match["scheme"],
-        username=unquote(user) if user is not None else None,
-        password=unquote(password) if password is not None else None,
-        hosts=match["hosts"],
-        database=unquote(database) if database else None,
-        query=match["query"],
-    )
+            f"{source} is not a valid PostgreSQL connection string ({reason})", hint=EXPECTED
+        ) from exc
+    # libpq would refuse a port that is not a number only when connecting, and
+    # psycopg, which resolves hosts first, then reports a DNS failure instead.
+    bad_ports = [p for p in found.get("port", "").split(",") if p and not p.isdigit()]
+    if bad_ports:
+        raise ConfigError(f"{source} has the port {bad_ports[0]!r}, not a number", hint=EXPECTED)
+    return found
 
 
-def _ports(hosts: str) -> list[str]:
-    return [m["port"] for m in _PORT.finditer(hosts) if m["port"] is not None]
+def _hidden(quoted: str, text: str, url: str) -> str:
+    # libpq quotes the offending part of the string, which may hold the password.
+    return '"…"' if len(text) > 1 and text in url else quoted
 
 
-def sqlalchemy_url(url: str) -> str:
-    """The URL with the psycopg 3 driver, as SQLAlchemy needs it."""
-    return parse(url).set(scheme="postgresql+psycopg").render()
+def param(url: str, name: str) -> str | None:
+    """One parameter of ``url`` (``user``, ``dbname``…), ``None`` if the URL leaves it to libpq."""
+    return params(url).get(name)
 
 
-def libpq_url(url: str) -> str:
-    """The URL as libpq (and so psycopg and psql) reads it."""
-    return parse(url).set(scheme="postgresql").render()
+def with_params(url: str, **changes: str) -> str:
+    """``url`` with some parameters changed, e.g. ``user=…, password=…``."""
+    params(url)
+    return make_conninfo(url, **changes)
 
 
 def with_database(url: str, database: str) -> str:
     """The same server and credentials, another database."""
-    return parse(url).set(database=database).render()
+    return with_params(url, dbname=database)
 
 
 def redact(url: str) -> str:
-    """The URL safe to print: the password masked."""
+    """The connection string safe to print: libpq's ``key=value`` form without the password.
+
+    As psycopg's ``ConnectionInfo.dsn`` shows it, where it is first: host, port,
+    database, user, then any other parameter.
+    """
     try:
-        return parse(url).set(scheme="postgresql").render(hide_password=True)
+        found = params(url)
     except ConfigError:
-        return "<unparsable URL>"
+        return "<unparsable connection string>"
+    found.pop("password", None)
+    first = {key: found.pop(key) for key in _SHOWN_FIRST if key in found}
+    return make_conninfo("", **first, **found)

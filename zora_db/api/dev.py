@@ -25,7 +25,7 @@ from zora_db.api.tokens import ApiKeys, new_secret
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
 from zora_db.ports import free_port, port_free
-from zora_db.urls import parse
+from zora_db.urls import with_params
 
 DEFAULT_API_PORT = 54321  # the port `supabase start` serves its API on
 
@@ -92,7 +92,7 @@ class DevApi:
             conn.execute(
                 sql.SQL("alter role authenticator password {}").format(sql.Literal(password))
             )
-        as_authenticator = parse(db_url).set(username="authenticator", password=password).render()
+        as_authenticator = with_params(db_url, user="authenticator", password=password)
         log = self.directory / "api.log"
         postgrest = PostgrestServer(as_authenticator, str(state["jwt_secret"]))
         postgrest.start(detached=True, log=log)

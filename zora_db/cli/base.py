@@ -73,7 +73,7 @@ DatabaseUrl = Annotated[
     typer.Option(
         "--database-url",
         "-d",
-        help="PostgreSQL URL (postgres:// or postgresql://). "
+        help="PostgreSQL URL (postgres:// or postgresql://) or libpq key=value string. "
         "Default: $ZORA_DATABASE_URL, then $DATABASE_URL.",
         show_default=False,
     ),

@@ -19,8 +19,6 @@ from typing import Any
 
 import psycopg
 
-from zora_db.urls import libpq_url
-
 EXTENSIONS = ("broadcast", "presence")
 
 _AS_USER = """
@@ -59,7 +57,7 @@ class Authorizer:
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
         if self._conn is None or self._conn.closed:
-            self._conn = await psycopg.AsyncConnection.connect(libpq_url(self.url))
+            self._conn = await psycopg.AsyncConnection.connect(self.url)
         return self._conn
 
     async def close(self) -> None:

@@ -10,7 +10,7 @@ from typing import ClassVar, Self
 from psycopg import sql
 
 from zora_db.db import connect
-from zora_db.urls import parse, with_database
+from zora_db.urls import param, with_database
 
 
 class Throwaway(ABC):
@@ -86,8 +86,8 @@ class Throwaway(ABC):
         """Create a database owned by the owner role (cloned from ``template``); return its URL."""
         name = name or f"zora_tmp_{secrets.token_hex(6)}"
         statement = sql.SQL("create database {}").format(sql.Identifier(name))
-        owner = parse(self.owner_url).username
-        if owner != parse(self.admin_url).username and owner is not None:
+        owner = param(self.owner_url, "user")
+        if owner != param(self.admin_url, "user") and owner is not None:
             statement += sql.SQL(" owner {}").format(sql.Identifier(owner))
         if template:
             # FILE_COPY: a clone of a small database in tens of ms, not a WAL-logged copy.

@@ -13,7 +13,7 @@ from zora_db.errors import BackendUnavailable
 from zora_db.progress import Say, quiet
 from zora_db.seed import seed
 from zora_db.throwaway import ExistingServer, throwaway
-from zora_db.urls import parse, redact
+from zora_db.urls import param, redact
 
 
 @contextmanager
@@ -110,6 +110,6 @@ def _server_facts(url: str) -> tuple[int, bool]:
 
 def database_name(url: str) -> str:
     """The database a URL names."""
-    name = parse(url).database
+    name = param(url, "dbname")
     assert name, url
     return name

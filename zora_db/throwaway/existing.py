@@ -7,7 +7,7 @@ import os
 from zora_db.db import connect
 from zora_db.errors import ConfigError
 from zora_db.throwaway.base import Throwaway
-from zora_db.urls import parse
+from zora_db.urls import params
 
 URL_ENV_VAR = "ZORA_TEST_DATABASE_URL"
 
@@ -31,7 +31,7 @@ class ExistingServer(Throwaway):
                 f"ZORA_DB_BACKEND=url needs {URL_ENV_VAR}",
                 hint="set it to the URL of a role that may create databases on that server",
             )
-        parse(self._url, source=URL_ENV_VAR)
+        params(self._url, source=URL_ENV_VAR)
         with connect(self._url) as conn:  # fail now, clearly, if it is unreachable
             conn.execute("select 1")
         return self._url

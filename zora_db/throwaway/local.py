@@ -38,7 +38,7 @@ from zora_db.throwaway.binaries import (
     find_binaries,
     server_user,
 )
-from zora_db.urls import parse
+from zora_db.urls import with_params
 
 # As on Supabase: the bootstrap superuser is supabase_admin, and `postgres`,
 # which owns what the migrations create, is not a superuser (compat_roles.sql).
@@ -153,7 +153,7 @@ class LocalCluster(Throwaway):
             )
 
     def _owner(self) -> str:
-        return parse(self.admin_url).set(username=OWNER).render()
+        return with_params(self.admin_url, user=OWNER)
 
     def _launch(self, data: Path) -> bool:
         """Start postgres; False if the port was taken meanwhile (try another)."""
