@@ -35,7 +35,15 @@ from zora_db.acting import acting_as
 from zora_db.seed import VENDORS, seed_id
 from zora_db.verify.actors import Actor
 
-FORBIDDEN = ("40P01", "40001", "55P03")
+# What the flows must never meet under load, by psycopg's class; the report keys them by code.
+FORBIDDEN = tuple(
+    str(error.sqlstate)
+    for error in (
+        psycopg.errors.DeadlockDetected,
+        psycopg.errors.SerializationFailure,
+        psycopg.errors.LockNotAvailable,
+    )
+)
 NEXT_STATUS = {
     "pending": ("confirmed", "cancelled"),
     "confirmed": ("preparing",),

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg import errors
+
 from zora_db.seed import seed_id
 from zora_db.sqlstates import ZoraSqlState
 from zora_db.verify.actors import ADMIN, ALICE, ANON, BOB, CAMDEN, SHOREDITCH, Actor
 from zora_db.verify.probes import Conn, Probe, expect, refused, rows, value
 
-DENIED = "42501"
+DENIED = errors.InsufficientPrivilege
 PANTRY = Actor("pantry", "vendor", seed_id("user:pending-pantry"), seed_id("vendor:pending-pantry"))
 
 
@@ -89,7 +91,7 @@ def update_someone_elses_row_with_returning(conn: Conn, known: dict[str, Any]) -
         ALICE,
         "update public.cart_items set user_id = %s where user_id = %s",
         [BOB.uid, ALICE.uid],
-        sqlstate=DENIED,
+        error=DENIED,
     )
 
 
@@ -99,14 +101,14 @@ def forge_an_order_total(conn: Conn, known: dict[str, Any]) -> None:
         ALICE,
         "insert into public.orders (user_id, vendor_id, total) values (%s, %s, 0.01)",
         [ALICE.uid, known["camden"]],
-        sqlstate="428C9",  # generated column
+        error=errors.GeneratedAlways,
     )
     refused(
         conn,
         ALICE,
         "update public.orders set subtotal = 0 where id = %s",
         [known["alice_pending"]],
-        sqlstate=DENIED,
+        error=DENIED,
     )
     placed = rows(
         conn,
@@ -141,7 +143,7 @@ def raise_ones_own_role(conn: Conn, known: dict[str, Any]) -> None:
             actor,
             "update public.profiles set role = 'admin' where id = %s",
             [actor.uid],
-            sqlstate=DENIED,
+            error=DENIED,
         )
         role = value(conn, "select role from public.profiles where id = %s", [actor.uid])
         expect(role != "admin", f"{actor.key} made themselves admin")
@@ -174,7 +176,7 @@ def edit_another_vendors_product(conn: Conn, known: dict[str, Any]) -> None:
         CAMDEN,
         "insert into public.products (vendor_id, name, price) values (%s, 'Fake', 1)",
         [SHOREDITCH.shop],
-        sqlstate=DENIED,
+        error=DENIED,
     )
     expect(rows(conn, None, theirs, [SHOREDITCH.shop]) == before, "shoreditch's products changed")
 
@@ -198,14 +200,14 @@ def edit_another_vendors_order(conn: Conn, known: dict[str, Any]) -> None:
         CAMDEN,
         "update public.orders set notes = 'no nuts, please' where id = %s",
         [own],
-        sqlstate=DENIED,  # a vendor moves the status only
+        error=DENIED,  # a vendor moves the status only
     )
     refused(
         conn,
         CAMDEN,
         "update public.orders set vendor_id = %s where id = %s",
         [SHOREDITCH.shop, own],
-        sqlstate=DENIED,
+        error=DENIED,
     )
     rows(conn, CAMDEN, "update public.orders set status = 'confirmed' where id = %s", [own])
     status = value(conn, "select status from public.orders where id = %s", [own])
@@ -218,21 +220,21 @@ def verify_ones_own_shop(conn: Conn, known: dict[str, Any]) -> None:
         PANTRY,
         "update public.vendors set is_verified = true where id = %s",
         [PANTRY.shop],
-        sqlstate=DENIED,
+        error=DENIED,
     )
     refused(
         conn,
         CAMDEN,
         "update public.vendors set user_id = %s where id = %s",
         [ALICE.uid, CAMDEN.shop],
-        sqlstate=DENIED,
+        error=DENIED,
     )
     refused(
         conn,
         CAMDEN,
         "update public.vendors set review_count = 1000, rating_sum = 5000 where id = %s",
         [CAMDEN.shop],
-        sqlstate=DENIED,
+        error=DENIED,
     )
     verified = value(conn, "select is_verified from public.vendors where id = %s", [PANTRY.shop])
     expect(verified is False, "pending pantry verified itself")
@@ -247,14 +249,14 @@ def notify_someone_else(conn: Conn, known: dict[str, Any]) -> None:
         "insert into public.notifications (user_id, type, title) "
         "values (%s, 'system', 'Your account is suspended')",
         [BOB.uid],
-        sqlstate=DENIED,
+        error=DENIED,
     )
     refused(
         conn,
         ALICE,
         "update public.notifications set title = 'edited' where user_id = %s",
         [ALICE.uid],
-        sqlstate=DENIED,  # a customer only marks notifications read
+        error=DENIED,  # a customer only marks notifications read
     )
     expect(value(conn, count, [BOB.uid]) == before, "a notification for bob appeared")
     read = rows(
@@ -272,29 +274,29 @@ def review_without_a_delivered_order(conn: Conn, known: dict[str, Any]) -> None:
         ALICE,
         "insert into public.reviews (order_id, user_id, vendor_id, rating) values (%s, %s, %s, 5)",
         [known["alice_pending"], ALICE.uid, known["shoreditch"]],
-        sqlstate=ZoraSqlState.REVIEW_WITHOUT_DELIVERY,
+        error=ZoraSqlState.REVIEW_WITHOUT_DELIVERY,
     )
     refused(
         conn,
         BOB,
         "insert into public.reviews (order_id, user_id, vendor_id, rating) values (%s, %s, %s, 1)",
         [known["alice_delivered"], BOB.uid, known["camden"]],
-        sqlstate="42501",  # someone else's order: nothing about it is revealed
+        error=DENIED,  # someone else's order: nothing about it is revealed
     )
     refused(
         conn,
         ALICE,
         "insert into public.reviews (order_id, user_id, vendor_id, rating) values (%s, %s, %s, 5)",
         [known["alice_delivered"], ALICE.uid, known["camden"]],
-        sqlstate="23505",  # one review per order
+        error=errors.UniqueViolation,  # one review per order
     )
 
 
 def broadcast_as_a_customer(conn: Conn, known: dict[str, Any]) -> None:
     call = "select public.broadcast_event('announcements', 'deal', '{\"pct\": 90}')"
-    refused(conn, ALICE, call, sqlstate=DENIED)
-    refused(conn, CAMDEN, call, sqlstate=DENIED)
-    refused(conn, ANON, call, sqlstate=DENIED)
+    refused(conn, ALICE, call, error=DENIED)
+    refused(conn, CAMDEN, call, error=DENIED)
+    refused(conn, ANON, call, error=DENIED)
     rows(conn, ADMIN, call)  # an admin may
 
 
@@ -330,7 +332,7 @@ def hijack_a_definer_function(conn: Conn, known: dict[str, Any]) -> None:
         "create table public.shadow (id int)",
         "create function private.is_admin(x int) returns boolean language sql as 'select true'",
     ):
-        refused(conn, ALICE, statement, sqlstate=DENIED)
+        refused(conn, ALICE, statement, error=DENIED)
 
 
 def change_ones_own_order_status(conn: Conn, known: dict[str, Any]) -> None:
@@ -339,7 +341,7 @@ def change_ones_own_order_status(conn: Conn, known: dict[str, Any]) -> None:
         ALICE,
         "update public.orders set status = 'confirmed' where id = %s",
         [known["alice_pending"]],
-        sqlstate=DENIED,
+        error=DENIED,
     )
     moved = rows(
         conn,
@@ -360,7 +362,7 @@ def change_ones_own_order_status(conn: Conn, known: dict[str, Any]) -> None:
 
 def read_private_tables_as_anon(conn: Conn, known: dict[str, Any]) -> None:
     for table in ("orders", "profiles", "addresses", "notifications", "system_config", "messages"):
-        refused(conn, ANON, f"select * from public.{table}", sqlstate=DENIED)
+        refused(conn, ANON, f"select * from public.{table}", error=DENIED)
     config = rows(conn, CAMDEN, "select key from public.system_config")
     expect(not config, "a vendor reads system_config")
 

@@ -10,10 +10,14 @@ import psycopg
 from psycopg import sql
 
 from zora_db.acting import acting_as
+from zora_db.sqlstates import ZoraSqlState
 from zora_db.verify.actors import Actor
 
 Conn = psycopg.Connection[Any]
 Statement = str | sql.SQL | sql.Composed
+# PostgreSQL's errors by psycopg's class (InsufficientPrivilege…); ours, which
+# psycopg cannot know, by their ZA code.
+Expected = type[psycopg.Error] | ZoraSqlState
 
 
 class ProbeFailed(AssertionError):
@@ -39,9 +43,10 @@ def expect(condition: bool, message: str) -> None:
 
 
 def refused(
-    conn: Conn, actor: Actor | None, statement: Statement, params: Any = None, *, sqlstate: str
+    conn: Conn, actor: Actor | None, statement: Statement, params: Any = None, *, error: Expected
 ) -> None:
-    """``statement`` (as ``actor``, or the owner) must fail with ``sqlstate``; nothing stays."""
+    """``statement`` (as ``actor``, or the owner) must fail with ``error``; nothing stays."""
+    wanted = error if isinstance(error, ZoraSqlState) else f"{error.__name__}"
     try:
         with conn.transaction():
             if actor is None:
@@ -50,14 +55,17 @@ def refused(
                 with acting_as(conn, actor.uid):
                     conn.execute(statement, params)
     except psycopg.Error as exc:
+        matched = (
+            exc.sqlstate == error if isinstance(error, ZoraSqlState) else isinstance(exc, error)
+        )
         expect(
-            exc.sqlstate == sqlstate,
-            f"{statement!r} failed with {exc.sqlstate} ({exc.diag.message_primary}), "
-            f"expected {sqlstate}",
+            matched,
+            f"{statement!r} failed with {type(exc).__name__} {exc.sqlstate} "
+            f"({exc.diag.message_primary}), expected {wanted}",
         )
         return
     raise ProbeFailed(
-        f"{statement!r} as {actor.key if actor else 'owner'} succeeded; expected {sqlstate}"
+        f"{statement!r} as {actor.key if actor else 'owner'} succeeded; expected {wanted}"
     )
 
 

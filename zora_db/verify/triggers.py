@@ -86,7 +86,7 @@ def status_change_is_recorded_and_told(conn: Conn, known: dict[str, Any]) -> Non
         CAMDEN,
         "update public.orders set status = 'pending' where id = %s",
         [order],
-        sqlstate=ZoraSqlState.BAD_STATUS_CHANGE,
+        error=ZoraSqlState.BAD_STATUS_CHANGE,
     )
 
 
