@@ -32,10 +32,10 @@ import psycopg
 from _common import emit, migrated_database
 from bench_rls import _customers, _load
 
-from zora_db.api import ApiKeys, PostgrestServer
-from zora_db.api.tokens import new_secret
+from zora_db.api import PostgrestServer
 from zora_db.ports import free_port
 from zora_db.throwaway import LocalCluster
+from zora_db.tokens import ApiKeys, new_secret
 from zora_db.urls import with_params
 
 REQUESTS = 200

@@ -36,7 +36,7 @@ from _volume import (
     generate_vendors,
 )
 
-from zora_db import stress
+from tests import stress
 from zora_db.acting import become
 from zora_db.catchup import Replica, catch_up, pages_of, sync_page
 from zora_db.seed import seed

@@ -28,14 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import psycopg
 from _common import emit, migrated_database
 
-from zora_db.api import ApiKeys, PostgrestServer
-from zora_db.api.postgrest import NODE_DIR, install_node_packages
+from tests import node
+from zora_db.api import PostgrestServer
 from zora_db.api.process import ApiProcess
-from zora_db.api.tokens import new_secret
 from zora_db.ports import free_port
 from zora_db.seed import seed, seed_id
 from zora_db.throwaway import LocalCluster
 from zora_db.throwaway.databases import database_name
+from zora_db.tokens import ApiKeys, new_secret
 from zora_db.urls import with_params
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "tests" / "api"
@@ -151,10 +151,7 @@ def recovery(db_url: str, env: dict[str, str], server: ApiProcess) -> dict[str, 
 
 
 def main() -> None:
-    install_node_packages()
-    link = SCRIPTS / "node_modules"
-    if not link.exists():
-        link.symlink_to(NODE_DIR / "node_modules", target_is_directory=True)
+    node.linked_into(SCRIPTS)
     with LocalCluster() as cluster:
         db_url = migrated_database(cluster)
         seed(db_url)

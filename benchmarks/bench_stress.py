@@ -1,7 +1,7 @@
 """The stress run: sixteen sessions of the apps' traffic for 60 s, then the invariants.
 
 Prints throughput, p50/p99 per action, errors by SQLSTATE and each
-invariant's verdict (see zora_db.stress); exits 1 when an invariant breaks
+invariant's verdict (see tests/stress.py); exits 1 when an invariant breaks
 or a deadlock, serialization failure or lock timeout happened.
 """
 
@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit, seeded_database
 
-from zora_db import stress
+from tests import stress
 
 SECONDS = float(os.environ.get("ZORA_STRESS_SECONDS", "60"))
 

@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import psycopg
 from _common import emit, summary
 
+from tests import postgres_meta
 from zora_db.catalog import introspect
 from zora_db.throwaway import LocalCluster
-from zora_db.typegen import LANGUAGES, generate_all, reference
+from zora_db.typegen import LANGUAGES, generate_all
 
 SIZES = (50, 500, 2_000)
 RUNS = 5
@@ -98,7 +99,7 @@ def side_by_side(cluster: LocalCluster, tables: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as out:
         ours = [sys.executable, "-m", "zora_db", "-d", url, "gen-types", "-l", "typescript",
                 "-o", f"{out}/database.types.ts"]  # fmt: skip
-        theirs, environment = reference.command(url)
+        theirs, environment = postgres_meta.command(url)
         runs: dict[str, list[tuple[float, float]]] = {"zora_db": [], "postgres_meta": []}
         for _ in range(RUNS):  # alternated, so both see the same machine
             runs["zora_db"].append(_process(ours))

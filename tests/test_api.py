@@ -23,19 +23,19 @@ from typing import Any
 
 import pytest
 
+from tests import node
 from tests.conftest import PROJECT_ROOT, decoder_here, query, skip_without_node
 from tests.typescript import tsc
 from zora_db import migrations
-from zora_db.api import ApiKeys, PostgrestServer
-from zora_db.api.postgrest import NODE_DIR, install_node_packages
+from zora_db.api import PostgrestServer
 from zora_db.api.process import ApiProcess
-from zora_db.api.tokens import new_secret
 from zora_db.db import connect
 from zora_db.gotrue import sign_up
 from zora_db.ports import free_port
 from zora_db.realtime.phoenix import VERSIONS
 from zora_db.seed import seed, seed_id
 from zora_db.throwaway import Throwaway
+from zora_db.tokens import ApiKeys, new_secret
 from zora_db.urls import with_params
 
 SUITES = sorted((PROJECT_ROOT / "tests" / "api").glob("*.test.mjs"))
@@ -61,14 +61,10 @@ AUTHENTICATOR_PASSWORD = "zora-api-tests"
 
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
-    """PostgREST, supabase-js, ws and typescript, pinned, in .zora/node."""
+    """supabase-js, ws and typescript, pinned, in .zora/test-node (PostgREST comes on its own)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         skip_without_node("node and npm are not installed: the API tests need them")
-    install_node_packages()
-    link = PROJECT_ROOT / "tests" / "api" / "node_modules"
-    if not link.exists():
-        link.symlink_to(NODE_DIR / "node_modules", target_is_directory=True)
-    return NODE_DIR / "node_modules"
+    return node.linked_into(PROJECT_ROOT / "tests" / "api")
 
 
 @pytest.fixture(scope="session")
@@ -184,7 +180,7 @@ def check_shapes(shapes: Path, name: str) -> str:
     if not recorded:
         return ""
     # Inside the node project, so that imports resolve to its node_modules.
-    work = NODE_DIR / "shape-checks" / name
+    work = node.DIRECTORY / "shape-checks" / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     lines = [

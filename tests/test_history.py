@@ -114,15 +114,6 @@ def test_short_commands_do_not_import_what_they_do_not_use(
     assert done.stdout.strip().splitlines()[-1] == repr(allowed), done.stderr
 
 
-def test_the_history_does_not_import_the_migration_runner() -> None:
-    # One direction: migrations uses history; history never imports it back (a cycle).
-    import ast
-
-    tree = ast.parse((PROJECT_ROOT / "zora_db" / "history.py").read_text())
-    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert "zora_db.migrations" not in imported
-
-
 def test_one_offline_run_gives_each_step_as_its_own_run_does() -> None:
     # export and safety read every step from one run (linear in history), not one run each.
     steps = migrations.steps_sql()

@@ -20,6 +20,7 @@ from zora_db import compat, migrations
 from zora_db.compat import bootstrap
 from zora_db.throwaway import LocalCluster
 from zora_db.throwaway.binaries import find_binaries
+from zora_db.urls import with_database
 
 LEFTOVERS = """
 select (select array_agg(datname order by datname) from pg_database),
@@ -42,7 +43,7 @@ def project_url() -> Iterator[str]:
 def test_the_server_is_shaped_as_supabases(project_url: str) -> None:
     me = "select array[rolsuper, rolcreatedb] from pg_roles where rolname = current_user"
     assert scalar(project_url, me) == [False, True]
-    template1 = project_url.rsplit("/", 1)[0] + "/template1"
+    template1 = with_database(project_url, "template1")
     assert scalar(template1, "select to_regnamespace('auth')") is None
 
 

@@ -21,8 +21,8 @@ import pytest
 
 from tests.conftest import query
 from tests.test_api import Api, authenticator, node_modules, serve_api  # noqa: F401
-from zora_db.api.tokens import mint, user_claims
 from zora_db.seed import seed_id
+from zora_db.tokens import mint, user_claims
 
 ALICE = seed_id("user:alice")
 ADMIN = seed_id("user:admin")

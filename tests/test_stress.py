@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
+from tests import stress
 from tests.conftest import as_superuser
-from zora_db import stress
 from zora_db.throwaway import Throwaway
 
 

@@ -21,14 +21,15 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from tests import node
+from tests import postgres_meta as supabase_generator
 from tests.cli import run_cli
 from tests.conftest import PROJECT_ROOT, as_superuser, query, skip_without_node
 from tests.typegen.compare import unexplained
 from tests.typescript import tsc
-from zora_db.api.postgrest import install_node_packages
 from zora_db.catalog import QUERIES, introspect
 from zora_db.throwaway import Throwaway
-from zora_db.typegen import LANGUAGES, generate, reference
+from zora_db.typegen import LANGUAGES, generate
 from zora_db.typegen.collation import english_key
 
 HERE = Path(__file__).parent / "typegen"
@@ -497,10 +498,10 @@ const supabase = createClient<Database>("http://localhost:54321", "anon-key")
 
 @pytest.fixture(scope="session")
 def node_project() -> Path:
-    """typescript and @supabase/supabase-js (pinned with the rest) in .zora/node."""
+    """typescript and @supabase/supabase-js (the tests' pins) in .zora/test-node."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         skip_without_node("node and npm are not installed: the TypeScript check needs them")
-    return install_node_packages()
+    return node.install()
 
 
 def _tsc(project: Path, types: Path, source: str) -> subprocess.CompletedProcess[str]:
@@ -626,17 +627,17 @@ def postgres_meta() -> Path:
     """Supabase's generator (postgres-meta, pinned) in .zora/postgres-meta."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         skip_without_node("node and npm are not installed: postgres-meta needs them")
-    return reference.server_script()
+    return supabase_generator.server_script()
 
 
 def test_typescript_is_supabases_on_the_fixture(postgres_meta: Path, fixed_schema_url: str) -> None:
     ours = generate(introspect(fixed_schema_url, ("public",)), "typescript")
-    assert unexplained(reference.generate(fixed_schema_url), ours) == []
+    assert unexplained(supabase_generator.generate(fixed_schema_url), ours) == []
 
 
 def test_typescript_is_supabases_on_the_zora_schema(postgres_meta: Path, db_url: str) -> None:
     ours = generate(introspect(db_url, ("public",)), "typescript")
-    assert unexplained(reference.generate(db_url), ours) == []
+    assert unexplained(supabase_generator.generate(db_url), ours) == []
 
 
 PLANTED = {  # a mistake in our output, and a line it changes
@@ -663,7 +664,9 @@ def test_the_comparison_catches_a_planted_difference(
     ours = generate(introspect(fixed_schema_url, ("public",)), "typescript")
     line, planted = PLANTED[mistake]
     assert line in ours
-    found = unexplained(reference.generate(fixed_schema_url), ours.replace(line, planted, 1))
+    found = unexplained(
+        supabase_generator.generate(fixed_schema_url), ours.replace(line, planted, 1)
+    )
     assert found and (planted.strip() or line.strip()) in "".join(found)
 
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from zora_db.api.postgrest import NODE_DIR
+from tests import node
 
 
 def tsc(work: Path, source: str) -> subprocess.CompletedProcess[str]:
@@ -24,7 +24,7 @@ def tsc(work: Path, source: str) -> subprocess.CompletedProcess[str]:
         json.dumps({"compilerOptions": options, "files": ["check.ts"]})
     )
     return subprocess.run(
-        [str(NODE_DIR / "node_modules" / ".bin" / "tsc"), "-p", "tsconfig.json"],
+        [str(node.TSC), "-p", "tsconfig.json"],
         cwd=work,
         capture_output=True,
         text=True,

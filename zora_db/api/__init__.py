@@ -1,6 +1,5 @@
-"""The apps' API in front of the database: PostgREST, as Supabase runs it, and its JWTs."""
+"""The apps' API in front of the database: PostgREST, as Supabase runs it."""
 
 from zora_db.api.postgrest import PostgrestServer, find_postgrest
-from zora_db.api.tokens import ApiKeys, mint
 
-__all__ = ["ApiKeys", "PostgrestServer", "find_postgrest", "mint"]
+__all__ = ["PostgrestServer", "find_postgrest"]

@@ -21,10 +21,10 @@ from psycopg import sql
 
 from zora_db.api.postgrest import PostgrestServer, answers
 from zora_db.api.process import ApiProcess
-from zora_db.api.tokens import ApiKeys, new_secret
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
 from zora_db.ports import free_port, port_free
+from zora_db.tokens import ApiKeys, new_secret
 from zora_db.urls import with_params
 
 DEFAULT_API_PORT = 54321  # the port `supabase start` serves its API on

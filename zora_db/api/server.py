@@ -30,11 +30,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from zora_db.api.tokens import TokenRefused, verify
 from zora_db.realtime.authorization import Authorizer, Policies
 from zora_db.realtime.feed import ChangeFeed
 from zora_db.realtime.hub import Hub, Session
 from zora_db.realtime.phoenix import VERSIONS, VSN_1, Frame, FrameError, decode, encode
+from zora_db.tokens import TokenRefused, verify
 
 REST_PREFIX = "/rest/v1"
 MAX_FRAME_BYTES = 5_000_000  # Realtime's max_frame_size

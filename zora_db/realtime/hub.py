@@ -32,13 +32,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zora_db.api.tokens import TokenRefused, verify
 from zora_db.errors import SubscriptionError
 from zora_db.realtime.authorization import Authorizer, MissingPartition, Policies
 from zora_db.realtime.feed import ChangeFeed, DatabaseBroadcast, Decided, wire_data
 from zora_db.realtime.phoenix import JSON_ENCODING, Frame, UserPayload
 from zora_db.realtime.presence import Presence
 from zora_db.realtime.subscriptions import Subscription
+from zora_db.tokens import TokenRefused, verify
 
 MAX_CHANNELS_PER_CLIENT = 100
 PRESENCE_MAX_CALLS = 5  # per channel and window, Realtime's client presence limit

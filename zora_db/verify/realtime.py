@@ -211,10 +211,16 @@ class Subscriber:
     contract: AppSubscription | None = None  # None: a probe
 
 
+def opened_by(entry: AppSubscription, actor: Actor) -> Subscription:
+    """The contract's subscription as ``actor`` opens it (the apps listen to every event)."""
+    text = entry.filter.format(uid=actor.claims.get("sub"), shop=actor.shop)
+    return Subscription(entry.table, actor.claims, "*", text, label=entry.name)
+
+
 def subscribers(tables: tuple[str, ...]) -> list[Subscriber]:
     """The contract's subscriptions, as each kind of user opens them, and the probes."""
     opened = [
-        Subscriber(entry.subscription(actor.claims, actor.shop), actor, entry)
+        Subscriber(opened_by(entry, actor), actor, entry)
         for entry in APP_SUBSCRIPTIONS
         for actor in SUBSCRIBERS[entry.subscriber]
     ]

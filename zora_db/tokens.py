@@ -1,4 +1,8 @@
-"""JWTs as Supabase Auth issues them (HS256), for PostgREST and the apps' clients."""
+"""JWTs as Supabase Auth issues them (HS256), and the checks Realtime makes of them.
+
+Below the API and Realtime alike: PostgREST's keys, the apps' clients and the
+Realtime server's refusals all read the one definition.
+"""
 
 from __future__ import annotations
 
