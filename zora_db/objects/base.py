@@ -40,7 +40,7 @@ not exists (select from pg_catalog.pg_depend d
 
 
 class CatalogReader:
-    """Runs the catalog's queries, each at most once, and counts them (see ``QUERIES``).
+    """Runs the catalog's queries, each at most once, and counts those it ran.
 
     A query two kinds need (a composite type's attributes are read with
     every relation's columns) runs once: its result is kept by ``once``.
@@ -139,9 +139,6 @@ class Kind:
 
     name: str  # how drift names it, when it names it one way: "policy"
     read: Callable[[CatalogReader], dict[str, tuple[Any, ...]]] = _reads_nothing
-    # The catalog-wide queries ``read`` runs (one both relations and composite
-    # types need is counted once, by relations): the catalog's count is their sum.
-    queries: int = 0
     compared: Callable[[Catalog], Iterable[Compared]] = _compares_nothing
     folder: str | None = None  # sql/<folder>/
     files: Callable[[Catalog, Names], Iterable[Definition]] = _no_files

@@ -81,4 +81,4 @@ def compared(catalog: Catalog) -> Iterable[Compared]:
         yield key(k), {"definition": k.definition}
 
 
-KIND = Kind("constraint", read=read, queries=1, compared=compared)
+KIND = Kind("constraint", read=read, compared=compared)

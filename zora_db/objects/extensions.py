@@ -39,4 +39,4 @@ def compared(catalog: Catalog) -> Iterable[Compared]:
         yield key(x), {"schema": x.schema}
 
 
-KIND = Kind("extension", read=read, queries=1, compared=compared, one_sided=True)
+KIND = Kind("extension", read=read, compared=compared, one_sided=True)

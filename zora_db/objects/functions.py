@@ -200,4 +200,4 @@ def _file(f: Function, path: str, names: Names) -> Definition:
     )
 
 
-KIND = Kind("function", read=read, queries=1, compared=compared, folder="functions", files=files)
+KIND = Kind("function", read=read, compared=compared, folder="functions", files=files)

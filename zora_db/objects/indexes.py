@@ -67,4 +67,4 @@ def compared(catalog: Catalog) -> Iterable[Compared]:
         yield key(i), {"definition": i.definition}
 
 
-KIND = Kind("index", read=read, queries=1, compared=compared)
+KIND = Kind("index", read=read, compared=compared)

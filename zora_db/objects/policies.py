@@ -84,4 +84,4 @@ def files(catalog: Catalog, names: Names) -> Iterable[Definition]:
         )
 
 
-KIND = Kind("policy", read=read, queries=1, compared=compared, folder="policies", files=files)
+KIND = Kind("policy", read=read, compared=compared, folder="policies", files=files)

@@ -65,7 +65,6 @@ def files(catalog: Catalog, names: Names) -> Iterable[Definition]:
 KIND = Kind(
     "publication",
     read=read,
-    queries=1,
     compared=compared,
     folder="publications",
     files=files,

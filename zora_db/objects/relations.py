@@ -170,7 +170,7 @@ def files(catalog: Catalog, names: Names) -> Iterable[Definition]:
         )
 
 
-KIND = Kind("relation", read=read, queries=2, compared=compared, folder="views", files=files)
+KIND = Kind("relation", read=read, compared=compared, folder="views", files=files)
 
 
 # A view's rule as pg_node_tree text: nodes are {NAME :key value ...}, lists

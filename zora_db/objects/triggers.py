@@ -63,4 +63,4 @@ def files(catalog: Catalog, names: Names) -> Iterable[Definition]:
         )
 
 
-KIND = Kind("trigger", read=read, queries=1, compared=compared, folder="triggers", files=files)
+KIND = Kind("trigger", read=read, compared=compared, folder="triggers", files=files)

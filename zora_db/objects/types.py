@@ -114,4 +114,4 @@ def compared(catalog: Catalog) -> Iterable[Compared]:
         )
 
 
-KIND = Kind("type", read=read, queries=1, compared=compared)
+KIND = Kind("type", read=read, compared=compared)
