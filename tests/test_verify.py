@@ -116,6 +116,9 @@ def test_verify_reports_what_a_dropped_policy_breaks(seeded_db_url: str) -> None
     report = verify(seeded_db_url)
     failed = {(o.group, o.name) for o in report.failures}
     assert ("access matrix", "alice select orders") in failed
+    # Each failing cell says what differs and why, where the report shows it.
+    why = {o.name: o.detail for o in report.failures if o.group == "access matrix"}
+    assert why["alice select orders"].endswith(": no error: row level security hid them")
     assert ("attacks", "read orders through items") in failed
     # Every denial the matrix leans on orders' visibility for, and the apps' order
     # subscriptions (nobody may read an order, so none arrives): nothing unrelated fails.
@@ -159,6 +162,7 @@ def test_cli_verify_fails_on_a_weakened_migration(
     assert result.code == 10
     assert "FAILED lint: realtime_replica_identity public.orders" in result.out
     assert "FAILED access matrix: camden update vendors" in result.out
+    assert "1 rows out of reach that should not be (" in result.out
     assert "FAILED realtime: customer app: public.orders user_id=eq.{uid} (alice)" in result.out
     assert "UPDATE old.status is (absent)" in result.out
     assert "checks failed" in result.out

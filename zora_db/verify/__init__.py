@@ -140,23 +140,8 @@ def _matrix(conn: psycopg.Connection[Any], known: dict[str, Any]) -> Iterator[Ou
         except psycopg.Error as exc:
             yield Outcome("access matrix", cell.name, False, f"{exc.sqlstate}: {exc}")
             continue
-        detail = "" if result.passed else _difference(result.expected, result.actual)
+        detail = "" if result.passed else result.explain()
         yield Outcome("access matrix", cell.name, result.passed, detail)
-
-
-def _difference(expected: Any, actual: Any) -> str:
-    if isinstance(expected, set):
-        parts = []
-        if actual - expected:
-            parts.append(f"{len(actual - expected)} rows reached that should not be")
-        if expected - actual:
-            parts.append(f"{len(expected - actual)} rows out of reach that should not be")
-        return "; ".join(parts)
-    return "; ".join(
-        f"{name}: {actual.get(name)} (expected {want})"
-        for name, want in expected.items()
-        if actual.get(name) != want
-    )
 
 
 def _checks(
