@@ -74,6 +74,7 @@ def test_verify_passes_every_check_and_leaves_nothing(
     assert {g["name"]: g["failed"] for g in report["groups"]} == {
         "lint": 0,
         "access matrix": 0,
+        "embeds": 0,
         "attacks": 0,
         "triggers": 0,
         "realtime": 0,

@@ -29,8 +29,9 @@ from tests.typegen.compare import unexplained
 from tests.typescript import tsc
 from zora_db.catalog import Catalog, introspect, introspect_connection
 from zora_db.throwaway import Throwaway
-from zora_db.typegen import LANGUAGES, generate
+from zora_db.typegen import LANGUAGES, Options, generate
 from zora_db.typegen.collation import english_key
+from zora_db.typegen.model import build
 
 HERE = Path(__file__).parent / "typegen"
 GOLDEN = {"pydantic": "golden_models.py", "typeddict": "golden_rows.py", "typescript": "golden.ts"}
@@ -463,6 +464,13 @@ export async function cancel(id: string): Promise<void> {
   if (error) throw error
 }
 
+export async function customersOfMyShop(): Promise<(string | null)[]> {
+  // A vendor reads the orders of its shop and the profiles of their customers.
+  const { data, error } = await supabase.from("orders").select("id, profiles(full_name)")
+  if (error) throw error
+  return data.map((order) => order.profiles.full_name)
+}
+
 export async function nearest(): Promise<number> {
   const { data, error } = await supabase.rpc("nearby_vendors", { lat: 51.5, lng: -0.1 })
   if (error) throw error
@@ -494,12 +502,17 @@ export async function wrong(): Promise<number> {
     "an embed create_order's rows do not have": """
 export async function wrongEmbed(): Promise<void> {
   const { data } = await supabase.rpc("create_order", { vendor_id: "v", items: [] })
-    .select("id, reviews(rating)")
-  const ratings: number = data!.reviews.length
+    .select("id, categories(name)")
+  const name: string = data!.categories.name
 }""",
     "a null for a NOT NULL json column": """
 export async function nullData(): Promise<void> {
   await supabase.from("system_config").insert({ key: "k", value: null })
+}""",
+    "an embed RLS can hide (a reviewer's private profile)": """
+export async function reviewer(): Promise<string | null> {
+  const { data } = await supabase.from("reviews").select("*, profiles(full_name)").single()
+  return data!.profiles.full_name
 }""",
     "a missing function argument": """
 export async function nearest(): Promise<void> {
@@ -714,3 +727,71 @@ def test_postgrest_version_option(
     assert "__InternalSupabase" not in out.read_text().split("type DatabaseWithoutInternals")[0]
     wrong = run_cli(capsys, *base, "--postgrest-version", "latest")
     assert wrong.code == 3 and "is not a version" in wrong.err and "Traceback" not in wrong.err
+
+
+# --------------------------------------------------------------------------- RLS-honest embeds
+
+EMBEDS = """
+create schema embeds;
+grant usage on schema embeds to anon, authenticated;
+create table embeds.shown (id int primary key, note text);
+create table embeds.referring (id int primary key, shown_id int references embeds.shown);
+grant select on embeds.shown, embeds.referring to anon, authenticated;
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "ddl", "hidden_by"),
+    [
+        ("no row level security on either", "", ""),
+        (
+            "every row of both, by policy",
+            "alter table embeds.shown enable row level security;"
+            "create policy everyone on embeds.shown for select using (true);",
+            "",
+        ),
+        (
+            "every referring row, some shown rows",
+            "alter table embeds.shown enable row level security;"
+            "create policy partly on embeds.shown for select using (id > 0);",
+            "anon reads every row of referring, not every row of shown",
+        ),
+        (
+            "every referring row, none of the shown rows for anon",
+            "alter table embeds.shown enable row level security;"
+            "create policy theirs on embeds.shown for select to authenticated using (true);",
+            "anon reads every row of referring, not every row of shown",
+        ),
+        (
+            "every referring row, the shown table not granted",
+            "revoke select on embeds.shown from authenticated;",
+            "authenticated reads every row of referring, not every row of shown",
+        ),
+        (
+            "only some referring rows: the policies' business, checked by verify",
+            "alter table embeds.shown enable row level security;"
+            "alter table embeds.referring enable row level security;"
+            "create policy partly on embeds.referring for select using (id > 0);",
+            "",
+        ),
+        (
+            "a restrictive policy is not a permissive one",
+            "alter table embeds.shown enable row level security;"
+            "create policy everyone on embeds.shown as restrictive for select using (true);",
+            "anon reads every row of referring, not every row of shown",
+        ),
+    ],
+)
+def test_an_embed_rls_can_hide_is_not_typed(
+    db_url: str, case: str, ddl: str, hidden_by: str
+) -> None:
+    query(db_url, EMBEDS + ddl)
+    schema = build(introspect(db_url, ("embeds",)), "embeds")
+    (relationship,) = next(t for t in schema.tables if t.name == "referring").relationships
+    assert relationship.hidden_by_rls == hidden_by, case
+    typescript = generate(
+        introspect(db_url, ("embeds",)), "typescript", Options(schemas=("embeds",))
+    )
+    entry = 'foreignKeyName: "referring_shown_id_fkey"'
+    comment = "// referring_shown_id_fkey → shown: not typed, RLS can hide that row"
+    assert (entry in typescript, comment in typescript) == (not hidden_by, bool(hidden_by))

@@ -19,6 +19,8 @@ from zora_db.seed import seed
 from zora_db.throwaway import Throwaway
 from zora_db.verify import GROUPS, verify
 from zora_db.verify.channels import check_channels
+from zora_db.verify.embeds import embed_probes
+from zora_db.verify.probes import ProbeFailed, run_probe
 from zora_db.verify.realtime import SCENARIO, check_realtime, outcomes
 
 # Tables whose deleted rows' keys the scenario sends to people who could not read them.
@@ -122,7 +124,16 @@ def test_verify_reports_what_a_dropped_policy_breaks(seeded_db_url: str) -> None
     assert ("attacks", "read orders through items") in failed
     # Every denial the matrix leans on orders' visibility for, and the apps' order
     # subscriptions (nobody may read an order, so none arrives): nothing unrelated fails.
-    assert {group for group, _ in failed} == {"access matrix", "attacks", "triggers", "realtime"}
+    # The embeds into orders (payments, history, conversations now point at hidden
+    # orders) and into profiles (a vendor reads its customers' through their orders).
+    assert {group for group, _ in failed} == {
+        "access matrix", "embeds", "attacks", "triggers", "realtime"
+    }  # fmt: skip
+    embeds = {o.name: o.detail for o in report.failures if o.group == "embeds"}
+    assert all(" embeds orders in " in n or " embeds profiles in " in n for n in embeds), embeds
+    said = embeds["alice embeds orders in payments (payments_order_id_fkey)"]
+    assert "alice reads 1 payments rows whose orders row RLS hides" in said
+    assert "add payments_order_id_fkey to the contract's UNTYPED_EMBEDS" in said
     realtime = {name for group, name in failed if group == "realtime"}
     assert all("orders" in name or "scenario" in name for name in realtime), realtime
     assert not report.passed
@@ -197,3 +208,32 @@ def test_a_forged_announcement_is_caught(seeded_db_url: str) -> None:
     announcements = "private channel platform-announcements (broadcast) as alice"
     assert failed[announcements] == "alice may write, expected the opposite"
     assert "private channel platform-announcements (broadcast) as anon" not in failed
+
+
+def test_an_embed_taken_off_the_contracts_untyped_list_fails_verify(
+    seeded_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contract's UNTYPED_EMBEDS are there because they hide rows: typed, verify says so."""
+    monkeypatch.setattr("zora_db.typegen.model.UNTYPED_EMBEDS", {})
+    catalog = introspect(seeded_db_url)
+    failed = {}
+    with psycopg.connect(seeded_db_url) as conn:
+        for probe in embed_probes(catalog):
+            try:
+                run_probe(conn, probe, {})
+            except ProbeFailed as exc:
+                failed[probe.name] = str(exc)
+    assert sorted(failed) == [
+        "alice embeds profiles in messages (messages_sender_id_fkey)",
+        "alice embeds profiles in order_status_history (order_status_history_changed_by_fkey)",
+        "alice embeds profiles in vendors (vendors_user_id_fkey)",
+        "anon embeds profiles in vendors (vendors_user_id_fkey)",
+        "bob embeds profiles in order_status_history (order_status_history_changed_by_fkey)",
+        "bob embeds profiles in vendors (vendors_user_id_fkey)",
+        "camden embeds profiles in vendors (vendors_user_id_fkey)",
+        "shoreditch embeds profiles in vendors (vendors_user_id_fkey)",
+    ]
+    assert (
+        "may not read profiles at all"
+        in failed["anon embeds profiles in vendors (vendors_user_id_fkey)"]
+    )

@@ -346,19 +346,13 @@ export type Database = {
           sender_id?: string
           version?: number
         }
+        // messages_sender_id_fkey → profiles: not typed, RLS can hide that row (a customer does not read the profile of the shop's owner)
         Relationships: [
           {
             foreignKeyName: "messages_conversation_id_fkey"
             columns: ["conversation_id"]
             isOneToOne: false
             referencedRelation: "conversations"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "messages_sender_id_fkey"
-            columns: ["sender_id"]
-            isOneToOne: false
-            referencedRelation: "profiles"
             referencedColumns: ["id"]
           },
         ]
@@ -486,14 +480,8 @@ export type Database = {
           order_id?: string
           to_status?: Database["public"]["Enums"]["order_status"]
         }
+        // order_status_history_changed_by_fkey → profiles: not typed, RLS can hide that row (a customer does not read who moved the order)
         Relationships: [
-          {
-            foreignKeyName: "order_status_history_changed_by_fkey"
-            columns: ["changed_by"]
-            isOneToOne: false
-            referencedRelation: "profiles"
-            referencedColumns: ["id"]
-          },
           {
             foreignKeyName: "order_status_history_order_id_fkey"
             columns: ["order_id"]
@@ -787,36 +775,11 @@ export type Database = {
           vendor_id?: string
           version?: number
         }
-        Relationships: [
-          {
-            foreignKeyName: "reviews_order_id_fkey"
-            columns: ["order_id"]
-            isOneToOne: true
-            referencedRelation: "orders"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "reviews_product_id_fkey"
-            columns: ["product_id"]
-            isOneToOne: false
-            referencedRelation: "products"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "reviews_user_id_fkey"
-            columns: ["user_id"]
-            isOneToOne: false
-            referencedRelation: "profiles"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "reviews_vendor_id_fkey"
-            columns: ["vendor_id"]
-            isOneToOne: false
-            referencedRelation: "vendors"
-            referencedColumns: ["id"]
-          },
-        ]
+        // reviews_order_id_fkey → orders: not typed, RLS can hide that row (anon reads every row of reviews, not every row of orders)
+        // reviews_product_id_fkey → products: not typed, RLS can hide that row (anon reads every row of reviews, not every row of products)
+        // reviews_user_id_fkey → profiles: not typed, RLS can hide that row (anon reads every row of reviews, not every row of profiles)
+        // reviews_vendor_id_fkey → vendors: not typed, RLS can hide that row (anon reads every row of reviews, not every row of vendors)
+        Relationships: []
       }
       system_config: {
         Row: {
@@ -929,15 +892,8 @@ export type Database = {
           user_id?: string
           version?: number
         }
-        Relationships: [
-          {
-            foreignKeyName: "vendors_user_id_fkey"
-            columns: ["user_id"]
-            isOneToOne: true
-            referencedRelation: "profiles"
-            referencedColumns: ["id"]
-          },
-        ]
+        // vendors_user_id_fkey → profiles: not typed, RLS can hide that row (nobody but its owner and the admins reads a shop owner's profile)
+        Relationships: []
       }
     }
     Views: {

@@ -53,11 +53,39 @@ def _rpc_refusal_in_our_words(theirs: list[str], ours: list[str], _: list[str], 
     )
 
 
+_LEFT_OUT = re.compile(r"\s*// (\S+) → \S+: not typed, RLS can hide that row \(.*\)")
+_ENTRY = 7  # a relationship entry's lines: {, its five fields, }
+
+
+def _hidden_relationships_left_out(
+    theirs: list[str], ours: list[str], all_ours: list[str], _: int
+) -> bool:
+    """A relationship RLS can hide is not typed: ours says so in a comment where theirs has it.
+
+    The comment lines stand before `Relationships:`, the entries inside it,
+    so a run holds comments only, entries only, or (an array left empty) the
+    array's own lines around them. The diff may cut an entry anywhere, so
+    its lines are counted, not read in order; each must be one that ours names.
+    """
+    named = {m[1] for line in all_ours if (m := _LEFT_OUT.fullmatch(line))}
+    extra = [line.strip() for line in ours if not _LEFT_OUT.fullmatch(line)]
+    missing = [line.strip() for line in theirs]
+    if extra == ["Relationships: []"] and missing[:1] == ["Relationships: ["]:
+        extra, missing = [], [line for line in missing[1:] if line != "]"]
+    if extra:
+        return False
+    keys = [m[1] for line in missing if (m := re.fullmatch(r'foreignKeyName: "(\S+)"', line))]
+    return (
+        len(missing) == _ENTRY * len(keys) and set(keys) <= named and (bool(keys) or len(ours) > 0)
+    )
+
+
 RULES: dict[str, Rule] = {
     "our header line": _our_header,
     "alembic_version left out": _no_alembic_version,
     "returns table columns may be null": _returns_table_may_be_null,
     "the rpc() refusal in our words": _rpc_refusal_in_our_words,
+    "relationships RLS can hide left out": _hidden_relationships_left_out,
 }
 
 

@@ -232,7 +232,7 @@ def safety_command(
 
 @app.command("verify")
 def verify_command(database_url: DatabaseUrl = None, json_output: Json = False) -> None:
-    """Prove the schema on a real database: access matrix, attacks, triggers, realtime.
+    """Prove the schema on a real database: access matrix, embeds, attacks, triggers, realtime.
 
     Realtime plays the apps' subscriptions (the contract) through the seed plan's
     scenarios with Supabase Realtime's delivery rules: every event an app handles

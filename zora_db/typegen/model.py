@@ -14,11 +14,23 @@ import re
 from dataclasses import dataclass, field, replace
 from itertools import product
 
-from zora_db.catalog import Catalog, Column, Constraint, Domain, Function, Relation, TypeRef
+from zora_db.catalog import (
+    Catalog,
+    Column,
+    Constraint,
+    Domain,
+    Function,
+    Policy,
+    Relation,
+    TypeRef,
+)
+from zora_db.contract import UNTYPED_EMBEDS
 from zora_db.typegen.collation import english_key
 
 # Tables in the app's schema that are not the app's: Alembic's bookkeeping.
 NOT_THE_APPS = frozenset({"alembic_version"})
+# The roles the apps' requests run as (service_role bypasses row level security).
+API_READERS = ("anon", "authenticated")
 # Argument types PostgREST passes a whole request body to when unnamed.
 _BODY_TYPES = frozenset({"json", "jsonb", "text"})
 
@@ -106,6 +118,9 @@ class Relationship:
     one_to_one: bool
     referenced_relation: str
     referenced_columns: tuple[str, ...]
+    # Why row level security can hide the referenced row from someone who reads
+    # the referencing one ("" when it cannot): such an embed is not typed.
+    hidden_by_rls: str = ""
 
 
 @dataclass(frozen=True)
@@ -216,6 +231,10 @@ class _Builder:
         for k in catalog.constraints:
             if k.schema == schema:
                 self.constraints.setdefault(k.table, []).append(k)
+        self.policies: dict[str, list[Policy]] = {}
+        for p in catalog.policies:
+            if p.schema == schema:
+                self.policies.setdefault(p.table, []).append(p)
         self.notes: list[str] = []
         self.relationships: dict[str, tuple[Relationship, ...]] = {}
 
@@ -399,10 +418,13 @@ class _Builder:
             for k in keys:
                 if k.kind != "foreign key" or k.ref_schema != self.name or not k.ref_table:
                     continue
+                hidden = UNTYPED_EMBEDS.get(k.name) or self._hidden_by_rls(table, k.ref_table)
                 for source, columns in ways(table, k.columns):
                     for target, referenced in ways(k.ref_table, k.ref_columns):
                         by_relation.setdefault(source, []).append(
-                            Relationship(k.name, columns, k.columns in unique, target, referenced)
+                            Relationship(
+                                k.name, columns, k.columns in unique, target, referenced, hidden
+                            )
                         )
         return {
             name: tuple(
@@ -417,6 +439,39 @@ class _Builder:
             )
             for name, found in by_relation.items()
         }
+
+    def _hidden_by_rls(self, table: str, referenced: str) -> str:
+        """Why a reader of ``table`` can be shown a row whose ``referenced`` row RLS hides.
+
+        Decided from the catalog where it is certain: a role that reads every
+        row of ``table`` sees references to every row of ``referenced``, so
+        unless it also reads every one of those, some embed comes back null
+        while supabase-js types it as a row. Where a role reads only some rows
+        (its own orders), the policies are meant to show it what those rows
+        point at; ``zora-db verify`` checks that on the demo data, and the
+        contract's ``UNTYPED_EMBEDS`` names those that do not.
+        """
+        for role in API_READERS:
+            if self._reads_every_row(table, role) and not self._reads_every_row(referenced, role):
+                return f"{role} reads every row of {table}, not every row of {referenced}"
+        return ""
+
+    def _reads_every_row(self, name: str, role: str) -> bool:
+        relation = self.catalog.relation(f"{self.name}.{name}")
+        if relation is None:
+            return False
+        granted = {(grantee, privilege) for grantee, privilege in relation.privileges}
+        if not granted & {(role, "select"), ("public", "select")}:
+            return False
+        if not relation.rls_enabled:
+            return True
+        return any(
+            p.permissive
+            and p.command in ("select", "all")
+            and bool({role, "public"} & set(p.roles))
+            and (p.using or "").strip() == "true"
+            for p in self.policies.get(name, ())
+        )
 
     def _shown_columns(
         self, view: Relation, views: dict[str, Relation]

@@ -323,8 +323,22 @@ def _table(schema: Schema, table: Table, computed: dict[str, list[FunctionShape]
         writes = [_written(schema, f, True, nullable=True) for f in columns]
         members += [_prop("Insert", _object(writes, True))] if table.insertable else []
         members += [_prop("Update", _object(writes, True))] if table.updatable else []
-    members.append(_prop("Relationships", _array([_relationship(r) for r in table.relationships])))
+    typed = [r for r in table.relationships if not r.hidden_by_rls]
+    members += [_left_out(r) for r in table.relationships if r.hidden_by_rls]
+    members.append(_prop("Relationships", _array([_relationship(r) for r in typed])))
     return _object(members, True)
+
+
+LEFT_OUT = "not typed, RLS can hide that row"
+
+
+def _left_out(r: Relationship) -> Doc:
+    """A relationship whose embed RLS can empty: said where a reader of the types looks.
+
+    supabase-js types a many-to-one embed as a row, never null, and reads both
+    directions of an embed from one entry: the entry goes, and this says why.
+    """
+    return f"// {r.foreign_key} → {r.referenced_relation}: {LEFT_OUT} ({r.hidden_by_rls})"
 
 
 def _written(schema: Schema, f: Field, optional: bool, nullable: bool | None = None) -> Doc:

@@ -25,12 +25,13 @@ from zora_db.verify.attacks import ATTACKS
 from zora_db.verify.catchup import CatchUpJudge
 from zora_db.verify.catchup import outcomes as catch_up_outcomes
 from zora_db.verify.channels import check_channels
+from zora_db.verify.embeds import embed_probes
 from zora_db.verify.matrix import cells, check_cell, facts
 from zora_db.verify.probes import Probe, ProbeFailed, run_probe
 from zora_db.verify.realtime import SUBSCRIBERS, check_realtime, latency_summary, outcomes
 from zora_db.verify.triggers import TRIGGER_CHECKS
 
-GROUPS = ("lint", "access matrix", "attacks", "triggers", "realtime")
+GROUPS = ("lint", "access matrix", "embeds", "attacks", "triggers", "realtime")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def verify(url: str, say: Say = quiet) -> Report:
         groups: dict[str, Callable[[], Iterable[Outcome]]] = {
             "lint": lambda: _lint(catalog),
             "access matrix": lambda: _matrix(conn, known),
+            "embeds": lambda: _checks("embeds", conn, embed_probes(catalog), known),
             "attacks": lambda: _checks("attacks", conn, ATTACKS, known),
             "triggers": lambda: _checks("triggers", conn, TRIGGER_CHECKS, known),
             "realtime": lambda: _realtime(url, conn, catalog, report),
