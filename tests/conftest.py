@@ -10,7 +10,6 @@ import os
 import secrets
 import textwrap
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +27,22 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPAT_TEMPLATE = "zora_tpl_compat"  # bootstrapped, not migrated
 HEAD_TEMPLATE = "zora_tpl_head"  # bootstrapped and at head
 SEEDED_TEMPLATE = "zora_tpl_seeded"  # at head with the demo data
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_outlives_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the last test, no process the suite started runs on: servers, APIs, clients.
+
+    First set up, so last torn down: after every server fixture has stopped. A
+    process still below pytest, or a daemon (pg_ctl's) serving a test's folder,
+    fails the session with its command line.
+    """
+    from tests.processes import alive_descendants, mentioning
+
+    yield
+    basetemp = str(tmp_path_factory.getbasetemp())
+    left = alive_descendants(os.getpid()) | mentioning(basetemp)
+    assert left == {}, f"processes outlived the test session: {left}"
 
 
 @pytest.fixture(scope="session")
@@ -124,11 +139,13 @@ def one_waits_for_the_other(url: str, first: str, second: str, params: list[list
 
 
 def wait_for_a_lock_wait(url: str) -> None:
-    """Return once some session of the server waits for a lock; fail after 10 s."""
-    deadline = time.monotonic() + 10
-    while not scalar(url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"):
-        assert time.monotonic() < deadline, "nobody waited for a lock"
-        time.sleep(0.01)
+    """Return once some session of the server waits for a lock."""
+    from tests.waiting import until
+
+    until(
+        lambda: scalar(url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"),
+        "a session waiting for a lock",
+    )
 
 
 def query(url: str, sql: str, params: object = None) -> list[tuple[object, ...]]:

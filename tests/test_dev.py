@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -21,6 +20,7 @@ from zora_db.api.dev import DevApi
 from zora_db.devdb import DevCluster
 from zora_db.migrations import heads
 from zora_db.ports import free_port
+from zora_db.processes import alive
 from zora_db.seed import seed_id
 
 HEAD = heads()[0].revision
@@ -59,7 +59,9 @@ def test_dev_lifecycle(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert re.search(r"realtime: +ws://127.0.0.1:\d+/realtime/v1/websocket", status.out)
 
     assert run_cli(capsys, "dev", "start").code == 0  # already running: fine
+    stack = _stack(dev_dir)
     assert run_cli(capsys, "dev", "stop").code == 0
+    _assert_gone(stack)  # the database, PostgREST and the API server: found from what dev recorded
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=2)
     stopped = run_cli(capsys, "dev", "status")
@@ -73,15 +75,25 @@ def test_dev_lifecycle(dev_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert refused.code == 3
     assert scalar(url, "select to_regclass('public.keep_me')::text") == "keep_me"
 
-    api = json.loads((dev_dir / "api.json").read_text())
-    serving = [int(api[k]) for k in ("server_pid", "postgrest_pid")]
+    stack = _stack(dev_dir)
     assert run_cli(capsys, "dev", "reset", "--yes").code == 0
-    for pid in serving:  # the API went with the database, not orphaned
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    _assert_gone(stack)  # the API went with the database, not orphaned
     new_url = run_cli(capsys, "dev", "url").out.strip()
     assert scalar(new_url, "select to_regclass('public.keep_me')") is None
     assert scalar(new_url, "select to_regprocedure('auth.uid()') is not null") is True
+
+
+def _stack(dev_dir: Path) -> list[int]:
+    """The running stack's processes: the postmaster, PostgREST, the API server."""
+    api = json.loads((dev_dir / "api.json").read_text())
+    postmaster = int((dev_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster, int(api["server_pid"]), int(api["postgrest_pid"])]
+    assert all(alive(pid) for pid in pids)  # each is running now
+    return pids
+
+
+def _assert_gone(pids: list[int]) -> None:
+    assert [pid for pid in pids if alive(pid)] == []
 
 
 def test_dev_url_before_start_says_what_to_do(

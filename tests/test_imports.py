@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "the foundation",
         frozenset({
             "", "acting", "backoff", "contract", "errors", "files", "gotrue", "npm", "paths",
-            "ports", "progress", "settings", "sqlstates", "tokens", "urls",
+            "ports", "processes", "progress", "settings", "sqlstates", "tokens", "urls",
         }),
     ),
 )  # fmt: skip

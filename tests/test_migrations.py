@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from tests.cli import process_cli, run_cli, spawn_cli
 from tests.conftest import PROJECT_ROOT, query, scalar
+from tests.waiting import until
 from zora_db import migrations
 
 HEAD = migrations.heads()[0].revision
@@ -265,6 +265,12 @@ def test_bad_timeout_value_is_a_usage_error(
 GATE = 424242  # an advisory lock the test holds to keep a migration mid-flight
 
 
+def _running(*runners: subprocess.Popen[str]) -> None:
+    """Each runner still runs; if one ended, fail with what it said."""
+    ended = [r.communicate() for r in runners if r.poll() is not None]
+    assert not ended, ended
+
+
 def _advisory_waiters(url: str) -> int:
     return int(
         scalar(url, "select count(*) from pg_locks where locktype = 'advisory' and not granted")
@@ -287,12 +293,12 @@ def test_concurrent_upgrades_apply_each_migration_exactly_once(
     with psycopg.connect(compat_db_url, autocommit=True) as gate:
         gate.execute("select pg_advisory_lock(%s)", [GATE])
         runners = [spawn_cli("upgrade", "--lock-timeout", "60s", env=env) for _ in range(2)]
-        deadline = time.monotonic() + 60
         # One runner waits at the gate inside 9001, the other for the migration lock.
-        while _advisory_waiters(compat_db_url) < 2 and time.monotonic() < deadline:
-            assert all(r.poll() is None for r in runners), [r.communicate() for r in runners]
-            time.sleep(0.02)
-        assert _advisory_waiters(compat_db_url) == 2
+        until(
+            lambda: _advisory_waiters(compat_db_url) == 2,
+            "one runner at the gate, the other at the migration lock",
+            meanwhile=lambda: _running(*runners),
+        )
         gate.execute("select pg_advisory_unlock(%s)", [GATE])
     outputs = [r.communicate(timeout=60) for r in runners]
     assert [r.returncode for r in runners] == [0, 0], outputs
@@ -344,10 +350,11 @@ def test_a_run_in_progress_holds_the_lock(
         gate.execute("select pg_advisory_lock(%s)", [GATE])
         assert _migration_lock_holders(compat_db_url) == 0
         runner = spawn_cli("upgrade", "--lock-timeout", "60s", env=env)
-        deadline = time.monotonic() + 60
-        while _advisory_waiters(compat_db_url) < 1 and time.monotonic() < deadline:
-            assert runner.poll() is None, runner.communicate()
-            time.sleep(0.02)
+        until(
+            lambda: _advisory_waiters(compat_db_url) == 1,
+            "the runner at the gate, inside 9001",
+            meanwhile=lambda: _running(runner),
+        )
         assert _migration_lock_holders(compat_db_url) == 1  # held while 9001 runs
         gate.execute("select pg_advisory_unlock(%s)", [GATE])
     runner.communicate(timeout=60)
@@ -375,20 +382,17 @@ def test_a_killed_upgrade_leaves_a_consistent_revision_and_a_rerun_completes(
     with psycopg.connect(db_url, autocommit=True) as gate:
         gate.execute("select pg_advisory_lock(%s)", [GATE])
         runner = spawn_cli("upgrade", env=env)
-        deadline = time.monotonic() + 30
-        while _advisory_waiters(db_url) < 1:  # inside 9101, its table created
-            assert runner.poll() is None, runner.communicate()
-            assert time.monotonic() < deadline, "the migration never reached the gate"
-            time.sleep(0.02)
+        until(
+            lambda: _advisory_waiters(db_url) == 1,
+            "the migration at the gate, inside 9101, its table created",
+            meanwhile=lambda: _running(runner),
+        )
         runner.kill()
         runner.communicate(timeout=10)
         # The orphaned backend notices its client is gone, rolls back and lets go
         # while the gate is still held: without client_connection_check_interval it
-        # would wait on the gate for ever (the deadline only keeps a failure from hanging).
-        deadline = time.monotonic() + 60
-        while _advisory_waiters(db_url):
-            assert time.monotonic() < deadline, "the dead runner's backend kept waiting"
-            time.sleep(0.05)
+        # would wait on the gate for ever.
+        until(lambda: _advisory_waiters(db_url) == 0, "the dead runner's backend letting go")
         assert _version(db_url) == [head]
         assert scalar(db_url, "select to_regclass('public.half_done')::text") is None
         gate.execute("select pg_advisory_unlock(%s)", [GATE])

@@ -18,6 +18,7 @@ from tests import test_api
 from tests.cli import run_cli, spawn_cli
 from tests.conftest import acting_as, query, scalar
 from tests.fake_expo import FakeExpo, FakeExpoServer
+from tests.waiting import until
 from zora_db.errors import ConfigError
 from zora_db.push import outbox
 from zora_db.push.expo import ExpoClient
@@ -280,10 +281,7 @@ def test_a_worker_killed_mid_send_loses_nothing(devices: str, expo: FakeExpoServ
     expo.fake.slow_s = 3.0
     env = {"ZORA_EXPO_PUSH_URL": expo.url}
     victim = spawn_cli("-d", devices, "push", "run", "--lease", "2", env=env)
-    deadline = time.monotonic() + 20
-    while states(devices).get("sending") != 6:  # claimed, and waiting on Expo
-        assert time.monotonic() < deadline, states(devices)
-        time.sleep(0.05)
+    until(lambda: states(devices).get("sending") == 6, "6 claimed, waiting on Expo")
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     time.sleep(2.1)  # its lease runs out
@@ -297,10 +295,7 @@ def test_sigterm_finishes_the_batch_in_flight(devices: str, expo: FakeExpoServer
     expo.fake.replies.append("slow")
     expo.fake.slow_s = 1.5
     worker = spawn_cli("-d", devices, "push", "run", env={"ZORA_EXPO_PUSH_URL": expo.url})
-    deadline = time.monotonic() + 20
-    while states(devices).get("sending") != 4:
-        assert time.monotonic() < deadline, states(devices)
-        time.sleep(0.05)
+    until(lambda: states(devices).get("sending") == 4, "4 claimed, waiting on Expo")
     # While Expo takes its time, the worker holds no transaction (nor its locks) open.
     assert scalar(devices, "select count(*) from pg_stat_activity where datname = "
                   "current_database() and state like 'idle in transaction%%'") == 0  # fmt: skip
@@ -365,9 +360,7 @@ def test_a_status_change_through_the_api_reaches_every_device_once(
     worker = threading.Thread(target=run, args=(devices, ExpoClient(expo.url)),
                               kwargs={"settings": NOW, "stop": stop})  # fmt: skip
     worker.start()
-    deadline = time.monotonic() + 20
-    while len(expo.fake.messages) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    until(lambda: len(expo.fake.messages) >= 2, "both messages at Expo")
     stop.set()
     worker.join()
     nid = scalar(

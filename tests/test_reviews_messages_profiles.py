@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import psycopg
 import pytest
 
-from tests.conftest import become, query, scalar
+from tests.conftest import become, query, scalar, wait_for_a_lock_wait
 from zora_db.seed import seed_id
 from zora_db.sqlstates import ZoraSqlState
 
@@ -294,11 +293,7 @@ def test_concurrent_reviews_of_one_vendor_lose_no_count(seeded_db_url: str) -> N
             target=lambda: second.execute(insert, [orders[1], CHLOE, CAMDEN, 3])
         )
         waiting.start()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not scalar(
-            seeded_db_url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
-        ):
-            time.sleep(0.01)
+        wait_for_a_lock_wait(seeded_db_url)
         first.commit()
         waiting.join(timeout=10)
         second.commit()

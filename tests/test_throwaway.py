@@ -7,14 +7,15 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from tests.conftest import database_name, query, scalar
+from tests.waiting import until
 from zora_db.errors import BackendUnavailable, ConfigError
+from zora_db.processes import alive
 from zora_db.throwaway import (
     DockerServer,
     ExistingServer,
@@ -26,23 +27,8 @@ from zora_db.throwaway.docker import require_engine
 from zora_db.throwaway.local import data_directory_template, sweep_orphans
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes.
-    state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    return state != "Z"
-
-
-def _wait_gone(pid: int, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.02)
-    return False
+def _gone(pid: int, what: str = "the process gone") -> None:
+    until(lambda: not alive(pid), what)
 
 
 # --------------------------------------------------------------------------- local
@@ -79,7 +65,7 @@ def test_local_cluster_settings_and_cleanup() -> None:
         assert any("INSERT" in str(c[0]) for c in changes)
         query(url, "select pg_drop_replication_slot('t')")
     assert not directory.exists()
-    assert _wait_gone(pid)
+    _gone(pid)
 
 
 def test_server_runs_unprivileged_when_we_are_root() -> None:
@@ -106,7 +92,8 @@ def test_cleanup_on_exception() -> None:
     directory, pid = seen
     assert isinstance(directory, Path) and isinstance(pid, int)
     assert directory is not None and not directory.exists()
-    assert pid is not None and _wait_gone(pid)
+    assert pid is not None
+    _gone(pid)
 
 
 def test_close_twice_is_harmless() -> None:
@@ -132,10 +119,10 @@ def test_cleanup_on_ctrl_c() -> None:
     child = _child_with_cluster()
     assert child.stdout is not None
     directory, pid = child.stdout.readline().split()
-    assert Path(directory).is_dir() and _alive(int(pid))
+    assert Path(directory).is_dir() and alive(int(pid))
     child.send_signal(signal.SIGINT)
     child.wait(timeout=20)
-    assert _wait_gone(int(pid))
+    _gone(int(pid))
     assert not Path(directory).exists()
 
 
@@ -145,7 +132,7 @@ def test_sigkilled_owner_leaves_no_server_and_its_directory_is_swept() -> None:
     directory, pid = child.stdout.readline().split()
     child.kill()  # no cleanup code runs at all
     child.wait(timeout=20)
-    assert _wait_gone(int(pid)), "the postmaster outlived its owner"
+    _gone(int(pid), "the postmaster gone with its owner")
     assert Path(directory).exists()  # nobody could remove it ...
     assert Path(directory) in sweep_orphans()  # ... until the next run sweeps it
     assert not Path(directory).exists()

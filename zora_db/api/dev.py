@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from zora_db.api.process import ApiProcess
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
 from zora_db.ports import free_port, port_free
+from zora_db.processes import end
 from zora_db.tokens import ApiKeys, new_secret
 from zora_db.urls import with_params
 
@@ -115,19 +115,19 @@ class DevApi:
         return self.url
 
     def stop(self) -> bool:
-        """Stop PostgREST and the project URL's server; False if neither was running."""
+        """Stop the project URL's server and PostgREST, and wait until they have exited.
+
+        Found by the process ids ``start`` recorded, never by name; False if
+        neither was running.
+        """
         if not self._state_path.is_file():
             return False
         state = json.loads(self._state_path.read_text())
         stopped = False
         for key in ("server_pid", "gateway_pid", "postgrest_pid"):  # gateway_pid: older stacks
             pid = state.pop(key, None)
-            if pid:
-                try:
-                    os.kill(int(pid), signal.SIGTERM)
-                    stopped = True
-                except ProcessLookupError:
-                    pass
+            if pid and end(int(pid)):
+                stopped = True
         self._save(state)
         return stopped
 

@@ -30,6 +30,7 @@ from zora_db.compat import bootstrap_roles
 from zora_db.db import connect
 from zora_db.errors import BackendUnavailable
 from zora_db.ports import free_port
+from zora_db.processes import alive
 from zora_db.throwaway.base import Throwaway
 from zora_db.throwaway.binaries import (
     PgBinaries,
@@ -309,22 +310,12 @@ def sweep_orphans() -> list[Path]:
     removed = []
     for path in runtime_root().glob(f"{PREFIX}*-*"):
         match = re.fullmatch(rf"{PREFIX}(\d+)-\w+", path.name)
-        if not match or not path.is_dir() or _alive(int(match.group(1))):
+        if not match or not path.is_dir() or alive(int(match.group(1))):
             continue
         _kill_postmaster(path / "pgdata")
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _kill_postmaster(data: Path) -> None:
