@@ -97,6 +97,18 @@ class Candidate:
         return answer if isinstance(answer, Answer) else answer[actor.key]
 
 
+def _own_or_anothers(insert: str) -> tuple[Candidate, Candidate]:
+    """A row in one's own name (anyone signed in may) and in another's (only an admin)."""
+    return (
+        Candidate(
+            "own",
+            insert.format(who="%(uid)s"),
+            _only(customer=ALLOWED, vendor=ALLOWED, admin=ALLOWED),
+        ),
+        Candidate("someone else's", insert.format(who="%(other)s"), _only(admin=ALLOWED)),
+    )
+
+
 @dataclass(frozen=True)
 class TableRules:
     """Who reaches which rows of one table, per operation and kind of actor."""
@@ -205,19 +217,9 @@ MATRIX: tuple[TableRules, ...] = (
         update=_owned(),
         delete=_owned(),
         probe="label = label",
-        insert=(
-            Candidate(
-                "own",
-                "insert into public.addresses (user_id, line1, city, postcode) "
-                "values (%(uid)s, '1 Probe St', 'London', 'N1 1AA')",
-                _only(customer=ALLOWED, vendor=ALLOWED, admin=ALLOWED),
-            ),
-            Candidate(
-                "someone else's",
-                "insert into public.addresses (user_id, line1, city, postcode) "
-                "values (%(other)s, '1 Probe St', 'London', 'N1 1AA')",
-                _only(admin=ALLOWED),
-            ),
+        insert=_own_or_anothers(
+            "insert into public.addresses (user_id, line1, city, postcode) "
+            "values ({who}, '1 Probe St', 'London', 'N1 1AA')"
         ),
     ),
     TableRules(
@@ -226,19 +228,9 @@ MATRIX: tuple[TableRules, ...] = (
         update=_owned(),
         delete=_owned(),
         probe="quantity = quantity",
-        insert=(
-            Candidate(
-                "own",
-                "insert into public.cart_items (user_id, product_id, vendor_id) "
-                "select %(uid)s, id, vendor_id from public.products where id = %(free_product)s",
-                _only(customer=ALLOWED, vendor=ALLOWED, admin=ALLOWED),
-            ),
-            Candidate(
-                "someone else's",
-                "insert into public.cart_items (user_id, product_id, vendor_id) "
-                "select %(other)s, id, vendor_id from public.products where id = %(free_product)s",
-                _only(admin=ALLOWED),
-            ),
+        insert=_own_or_anothers(
+            "insert into public.cart_items (user_id, product_id, vendor_id) "
+            "select {who}, id, vendor_id from public.products where id = %(free_product)s"
         ),
     ),
     TableRules(
@@ -247,19 +239,8 @@ MATRIX: tuple[TableRules, ...] = (
         update=_kinds(NONE, NONE, NONE, NONE),  # a favourite is added or removed
         delete=_owned(),
         probe="product_id = product_id",
-        insert=(
-            Candidate(
-                "own",
-                "insert into public.favorites (user_id, product_id) "
-                "values (%(uid)s, %(free_product)s)",
-                _only(customer=ALLOWED, vendor=ALLOWED, admin=ALLOWED),
-            ),
-            Candidate(
-                "someone else's",
-                "insert into public.favorites (user_id, product_id) "
-                "values (%(other)s, %(free_product)s)",
-                _only(admin=ALLOWED),
-            ),
+        insert=_own_or_anothers(
+            "insert into public.favorites (user_id, product_id) values ({who}, %(free_product)s)"
         ),
     ),
     TableRules(
@@ -268,19 +249,9 @@ MATRIX: tuple[TableRules, ...] = (
         update=_owned(),
         delete=_owned(),
         probe="platform = platform",
-        insert=(
-            Candidate(
-                "own",
-                "insert into public.device_tokens (user_id, token, platform) "
-                "values (%(uid)s, 'probe-token', 'web')",
-                _only(customer=ALLOWED, vendor=ALLOWED, admin=ALLOWED),
-            ),
-            Candidate(
-                "someone else's",
-                "insert into public.device_tokens (user_id, token, platform) "
-                "values (%(other)s, 'probe-token', 'web')",
-                _only(admin=ALLOWED),
-            ),
+        insert=_own_or_anothers(
+            "insert into public.device_tokens (user_id, token, platform) "
+            "values ({who}, 'probe-token', 'web')"
         ),
     ),
     TableRules(
