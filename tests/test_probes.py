@@ -7,7 +7,7 @@ import pytest
 from psycopg import errors
 
 from zora_db.sqlstates import ZoraSqlState
-from zora_db.verify.probes import ProbeFailed, refused
+from zora_db.verify.probes import ProbeFailed, refused, rows
 
 RAISE_ZA001 = "do $$ begin raise sqlstate 'ZA001'; end $$"
 
@@ -31,3 +31,9 @@ def test_our_own_sqlstates_are_matched_by_code(vanilla_db_url: str) -> None:
         refused(conn, None, RAISE_ZA001, error=ZoraSqlState.BAD_STATUS_CHANGE)
         with pytest.raises(ProbeFailed, match="expected ZA002"):
             refused(conn, None, RAISE_ZA001, error=ZoraSqlState.PRODUCT_UNAVAILABLE)
+
+
+def test_rows_counts_the_rows_of_a_select_without_columns(vanilla_db_url: str) -> None:
+    with psycopg.connect(vanilla_db_url) as conn:
+        assert len(rows(conn, None, "select from (values (1), (2)) as v (n)")) == 2
+        assert rows(conn, None, "create temporary table t ()") == []  # no rows to return

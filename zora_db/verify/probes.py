@@ -76,7 +76,8 @@ def rows(conn: Conn, actor: Actor | None, statement: Statement, params: Any = No
     else:
         with acting_as(conn, actor.uid):
             cur = conn.execute(statement, params)
-    return cur.fetchall() if cur.description else []
+    # A zero-column select has rows and an empty (falsy) description: only None means none.
+    return cur.fetchall() if cur.description is not None else []
 
 
 def value(conn: Conn, statement: Statement, params: Any = None) -> Any:
