@@ -17,6 +17,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.processes import alive_descendants, mentioning
+from tests.waiting import until
 from zora_db import acting, migrations
 from zora_db.compat import bootstrap
 from zora_db.seed import seed
@@ -37,8 +39,6 @@ def nothing_outlives_the_session(tmp_path_factory: pytest.TempPathFactory) -> It
     process still below pytest, or a daemon (pg_ctl's) serving a test's folder,
     fails the session with its command line.
     """
-    from tests.processes import alive_descendants, mentioning
-
     yield
     basetemp = str(tmp_path_factory.getbasetemp())
     left = alive_descendants(os.getpid()) | mentioning(basetemp)
@@ -140,8 +140,6 @@ def one_waits_for_the_other(url: str, first: str, second: str, params: list[list
 
 def wait_for_a_lock_wait(url: str) -> None:
     """Return once some session of the server waits for a lock."""
-    from tests.waiting import until
-
     until(
         lambda: scalar(url, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"),
         "a session waiting for a lock",

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zora_db.processes import state_and_parent
+
 PROC = Path("/proc")
-
-
-def _stat(pid_dir: Path) -> tuple[str, int] | None:
-    """(state, parent pid) of a process, None when it is gone."""
-    try:
-        fields = (pid_dir / "stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return fields[0], int(fields[1])
 
 
 def alive_descendants(root: int) -> dict[int, str]:
     """Every running (not zombie) process below ``root``, with its command line."""
     children: dict[int, list[int]] = {}
     for pid_dir in PROC.glob("[0-9]*"):
-        stat = _stat(pid_dir)
+        stat = state_and_parent(int(pid_dir.name))
         if stat is not None and stat[0] != "Z":
             children.setdefault(stat[1], []).append(int(pid_dir.name))
     found: dict[int, str] = {}
@@ -37,7 +30,7 @@ def mentioning(text: str) -> dict[int, str]:
     found = {}
     for pid_dir in PROC.glob("[0-9]*"):
         line = command_line(int(pid_dir.name))
-        stat = _stat(pid_dir)
+        stat = state_and_parent(int(pid_dir.name))
         if text in line and stat is not None and stat[0] != "Z":
             found[int(pid_dir.name)] = line
     return found

@@ -21,7 +21,7 @@ from zora_db.verify import GROUPS, verify
 from zora_db.verify.channels import check_channels
 from zora_db.verify.embeds import embed_probes
 from zora_db.verify.probes import ProbeFailed, run_probe
-from zora_db.verify.realtime import SCENARIO, check_realtime, outcomes
+from zora_db.verify.realtime import SCENARIO, check_realtime, latency_summary, outcomes
 
 # Tables whose deleted rows' keys the scenario sends to people who could not read them.
 EXPOSED = ("public.cart_items", "public.messages", "public.notifications", "public.products")
@@ -107,9 +107,10 @@ def test_verify_passes_on_the_seeded_schema(seeded_db_url: str) -> None:
     assert [g.name for g in report.groups] == list(GROUPS)
     assert {g.name: g.checks for g in report.groups}["access matrix"] == 408
     assert len(seen) == len(GROUPS)
-    # A figure, reported, never a verdict (the machine's load would decide it): make bench judges.
-    latency = report.latency()
-    assert set(latency) == {"p50", "p99", "max"} and 0 < latency["p50"] <= latency["max"]
+    # A figure, reported, never a verdict (the machine's load would decide it): make bench
+    # judges it. Here only that each scenario step gave one sample and the report has its keys.
+    assert len(report.latencies_ms) == len(SCENARIO)
+    assert set(report.latency()) == {"p50", "p99", "max"}
     assert not any("decided delivery" in o.name for o in report.outcomes)
 
 
@@ -237,3 +238,17 @@ def test_an_embed_taken_off_the_contracts_untyped_list_fails_verify(
         "may not read profiles at all"
         in failed["anon embeds profiles in vendors (vendors_user_id_fkey)"]
     )
+
+
+@pytest.mark.parametrize(
+    ("samples", "summary"),
+    [
+        ([], {}),
+        ([7.0], {"p50": 7.0, "p99": 7.0, "max": 7.0}),
+        ([40.0, 10.0, 30.0, 20.0], {"p50": 25.0, "p99": 39.7, "max": 40.0}),
+    ],
+)
+def test_the_latency_summary_of_given_samples(
+    samples: list[float], summary: dict[str, float]
+) -> None:
+    assert latency_summary(samples) == summary

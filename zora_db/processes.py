@@ -25,15 +25,17 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process holds the number
-    return not _zombie(pid)
+    stat = state_and_parent(pid)
+    return stat is None or stat[0] != "Z"  # no /proc (not Linux): kill(0) said it runs
 
 
-def _zombie(pid: int) -> bool:
+def state_and_parent(pid: int) -> tuple[str, int] | None:
+    """Linux's one-letter state of ``pid`` ("Z": exited, not reaped) and its parent's pid."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False  # no /proc (not Linux): kill(0) said it runs
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[1])
 
 
 def end(pid: int, timeout: float = STOP_TIMEOUT_S) -> bool:

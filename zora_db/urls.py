@@ -90,8 +90,7 @@ def param(url: str, name: str) -> str | None:
 
 def with_params(url: str, **changes: str) -> str:
     """``url`` with some parameters changed, e.g. ``user=…, password=…``."""
-    params(url)
-    return make_conninfo(url, **changes)
+    return make_conninfo("", **(params(url) | changes))
 
 
 def with_database(url: str, database: str) -> str:

@@ -231,10 +231,16 @@ class _Builder:
         for k in catalog.constraints:
             if k.schema == schema:
                 self.constraints.setdefault(k.table, []).append(k)
-        self.policies: dict[str, list[Policy]] = {}
+        # The API roles that read every row of each relation, once: the relationships ask per key.
+        policies: dict[str, list[Policy]] = {}
         for p in catalog.policies:
             if p.schema == schema:
-                self.policies.setdefault(p.table, []).append(p)
+                policies.setdefault(p.table, []).append(p)
+        self.read_in_full = {
+            r.name: frozenset(role for role in API_READERS if _reads_in_full(r, policies, role))
+            for r in catalog.relations
+            if r.schema == schema
+        }
         self.notes: list[str] = []
         self.relationships: dict[str, tuple[Relationship, ...]] = {}
 
@@ -451,27 +457,11 @@ class _Builder:
         point at; ``zora-db verify`` checks that on the demo data, and the
         contract's ``UNTYPED_EMBEDS`` names those that do not.
         """
+        full = self.read_in_full
         for role in API_READERS:
-            if self._reads_every_row(table, role) and not self._reads_every_row(referenced, role):
+            if role in full.get(table, ()) and role not in full.get(referenced, ()):
                 return f"{role} reads every row of {table}, not every row of {referenced}"
         return ""
-
-    def _reads_every_row(self, name: str, role: str) -> bool:
-        relation = self.catalog.relation(f"{self.name}.{name}")
-        if relation is None:
-            return False
-        granted = {(grantee, privilege) for grantee, privilege in relation.privileges}
-        if not granted & {(role, "select"), ("public", "select")}:
-            return False
-        if not relation.rls_enabled:
-            return True
-        return any(
-            p.permissive
-            and p.command in ("select", "all")
-            and bool({role, "public"} & set(p.roles))
-            and (p.using or "").strip() == "true"
-            for p in self.policies.get(name, ())
-        )
 
     def _shown_columns(
         self, view: Relation, views: dict[str, Relation]
@@ -490,3 +480,19 @@ class _Builder:
                 relation, column = inner.relation, inner.relation_column
             shown.setdefault((relation, column), []).append(source.column)
         return shown
+
+
+def _reads_in_full(relation: Relation, policies: dict[str, list[Policy]], role: str) -> bool:
+    """``role`` may select ``relation`` and no row level security narrows it."""
+    granted = set(relation.privileges)
+    if not granted & {(role, "select"), ("public", "select")}:
+        return False
+    if not relation.rls_enabled:
+        return True
+    return any(
+        p.permissive
+        and p.command in ("select", "all")
+        and bool({role, "public"} & set(p.roles))
+        and (p.using or "").strip() == "true"
+        for p in policies.get(relation.name, ())
+    )
